@@ -1,0 +1,81 @@
+package demarc
+
+// System is the customer's workload: the components it runs, the teams that
+// do the customer's part, and the contracts and beliefs that move
+// boundaries.
+type System struct {
+	Name               string         `json:"name" yaml:"name"`
+	Description        string         `json:"description,omitempty" yaml:"description,omitempty"`
+	Frameworks         []FrameworkID  `json:"frameworks,omitempty" yaml:"frameworks,omitempty"`
+	DataClassification Classification `json:"data_classification,omitempty" yaml:"data_classification,omitempty"`
+	Components         []Component    `json:"components" yaml:"components"`
+	Teams              []Team         `json:"teams,omitempty" yaml:"teams,omitempty"`
+	Overrides          []Override     `json:"overrides,omitempty" yaml:"overrides,omitempty"`
+	Assumptions        []Assumption   `json:"assumptions,omitempty" yaml:"assumptions,omitempty"`
+	Pos                Position       `json:"-" yaml:"-"`
+}
+
+// Component returns the component named name, or nil when there is none.
+func (s *System) Component(name string) *Component {
+	for i := range s.Components {
+		if s.Components[i].Name == name {
+			return &s.Components[i]
+		}
+	}
+	return nil
+}
+
+// Classification is the sensitivity of the data a system holds.
+type Classification string
+
+// Classifications, least to most sensitive.
+const (
+	ClassPublic       Classification = "public"
+	ClassInternal     Classification = "internal"
+	ClassConfidential Classification = "confidential"
+	ClassRestricted   Classification = "restricted"
+)
+
+// Component is one part of a system, using one service. RunsOn names the
+// component beneath it, whose areas below this component's boundary it
+// inherits. OperatedBy names a third party that runs the component; its
+// customer-side work is then that party's, not the system owner's.
+type Component struct {
+	Name        string    `json:"name" yaml:"name"`
+	Service     ServiceID `json:"service" yaml:"service"`
+	RunsOn      string    `json:"runs_on,omitempty" yaml:"runs_on,omitempty"`
+	OperatedBy  string    `json:"operated_by,omitempty" yaml:"operated_by,omitempty"`
+	Description string    `json:"description,omitempty" yaml:"description,omitempty"`
+	Pos         Position  `json:"-" yaml:"-"`
+}
+
+// Team is a customer team and the areas it takes, as RACI. An entry may
+// end in ".*" to take every area of a prefix, e.g. "os.*".
+type Team struct {
+	Name        string   `json:"name" yaml:"name"`
+	Contact     string   `json:"contact,omitempty" yaml:"contact,omitempty"`
+	Responsible []string `json:"responsible,omitempty" yaml:"responsible,omitempty"`
+	Accountable []string `json:"accountable,omitempty" yaml:"accountable,omitempty"`
+	Consulted   []string `json:"consulted,omitempty" yaml:"consulted,omitempty"`
+	Informed    []string `json:"informed,omitempty" yaml:"informed,omitempty"`
+	Pos         Position `json:"-" yaml:"-"`
+}
+
+// Override moves an area to another party for one component (or, with no
+// component, for all of them), for a stated reason such as a contract.
+type Override struct {
+	Rule      `yaml:",inline"`
+	Component string `json:"component,omitempty" yaml:"component,omitempty"`
+	Reason    string `json:"reason" yaml:"reason"`
+	Reference string `json:"reference,omitempty" yaml:"reference,omitempty"` // e.g. "MSA §4.2"
+}
+
+// Assumption records what the customer believes a party does. Resolution
+// ignores it; analysis compares it with the resolved owner.
+type Assumption struct {
+	Area      AreaID   `json:"area" yaml:"area"`
+	Component string   `json:"component,omitempty" yaml:"component,omitempty"`
+	Owner     Owner    `json:"owner" yaml:"owner"`
+	Note      string   `json:"note,omitempty" yaml:"note,omitempty"`
+	Pos       Position `json:"-" yaml:"-"`
+}
