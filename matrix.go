@@ -20,9 +20,9 @@ const (
 type Part struct {
 	Party Party  `json:"party"`
 	Area  AreaID `json:"area,omitempty"`
-	// Component is the component whose area this part belongs to.
-	Component string `json:"component,omitempty"`
-	Text      string `json:"text"`
+	// Components are those whose area this part belongs to.
+	Components []string `json:"components,omitempty"`
+	Text       string   `json:"text"`
 }
 
 // Candidate is a rule that was considered for an assignment.

@@ -33,21 +33,9 @@ var (
 
 func librarySchema() (*jsonschema.Schema, error) {
 	schemaOnce.Do(func() {
-		schema, schemaErr = compileSchema("urn:demarc:schema:library", librarySchemaJSON)
+		schema, schemaErr = yamlfile.CompileSchema("urn:demarc:schema:library", librarySchemaJSON)
 	})
 	return schema, schemaErr
-}
-
-func compileSchema(url, text string) (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(text))
-	if err != nil {
-		return nil, fmt.Errorf("read schema %s: %w", url, err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource(url, doc); err != nil {
-		return nil, fmt.Errorf("add schema %s: %w", url, err)
-	}
-	return c.Compile(url)
 }
 
 // File is the content of one library file.

@@ -268,3 +268,16 @@ func dedupe(ps demarc.Problems) demarc.Problems {
 	}
 	return out
 }
+
+// CompileSchema compiles a JSON Schema given as text under the id url.
+func CompileSchema(url, text string) (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(text))
+	if err != nil {
+		return nil, fmt.Errorf("read schema %s: %w", url, err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(url, doc); err != nil {
+		return nil, fmt.Errorf("add schema %s: %w", url, err)
+	}
+	return c.Compile(url)
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/demarc-io/demarc"
+	"github.com/demarc-io/demarc/library"
+	"github.com/demarc-io/demarc/render"
+	"github.com/demarc-io/demarc/resolve"
+	"github.com/demarc-io/demarc/systemfile"
+)
+
+// defaultFramework is used when neither --framework nor the system file
+// names one.
+const defaultFramework = "nist-800-53-r5"
+
+func (a *app) matrixCommand() *cobra.Command {
+	var system, framework, format, owner, family string
+	cmd := &cobra.Command{
+		Use:   "matrix --system FILE [--framework ID]",
+		Short: "Who is responsible for every control of a framework",
+		Long: `Resolve who owns every responsibility area on every component of the system,
+then roll the areas up to the controls of a framework: provider, customer,
+shared (with each party's part), third-party, not-applicable, or — where the
+sources leave a hole — unassigned or conflict.
+
+The framework defaults to the first one the system file lists, else
+nist-800-53-r5.`,
+		Example: `  demarc matrix --system examples/serverless-webshop.yaml
+  demarc matrix --system examples/serverless-webshop.yaml --framework iso-27001-2022 --format csv > matrix.csv
+  demarc matrix --system examples/serverless-webshop.yaml --owner shared --family si`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := a.format(format, render.Formats)
+			if err != nil {
+				return err
+			}
+			res, fw, err := a.resolveSystem(system, framework)
+			if err != nil {
+				return err
+			}
+			m := filterMatrix(res.Matrix(fw), owner, family)
+			return render.Matrix(a.stdout, m, f, a.options())
+		},
+	}
+	cmd.Flags().StringVarP(&system, "system", "s", "", "system `FILE` (YAML)")
+	cmd.Flags().StringVarP(&framework, "framework", "f", "", "framework `ID` (see 'demarc library list frameworks')")
+	cmd.Flags().StringVarP(&format, "format", "o", "table", formatFlagHelp(render.Formats))
+	cmd.Flags().StringVar(&owner, "owner", "", "show only controls with this `OWNER` (provider, customer, shared, third-party, unassigned, conflict)")
+	cmd.Flags().StringVar(&family, "family", "", "show only controls of this `FAMILY` (e.g. ac)")
+	_ = cmd.MarkFlagRequired("system") // the flag exists: the error cannot occur
+	return cmd
+}
+
+// resolveSystem loads the system file, resolves it and picks the framework.
+func (a *app) resolveSystem(path, framework string) (*resolve.Resolution, *demarc.Framework, error) {
+	lib, err := a.library()
+	if err != nil {
+		return nil, nil, err
+	}
+	sys, err := systemfile.Load(path, lib)
+	if err != nil {
+		return nil, nil, err
+	}
+	fw, err := pickFramework(lib, sys, framework)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := resolve.New(lib).Resolve(sys)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, fw, nil
+}
+
+func pickFramework(lib *library.Library, sys *demarc.System, id string) (*demarc.Framework, error) {
+	if id == "" && len(sys.Frameworks) > 0 {
+		id = string(sys.Frameworks[0])
+	}
+	if id == "" {
+		id = defaultFramework
+	}
+	if fw := lib.Framework(demarc.FrameworkID(id)); fw != nil {
+		return fw, nil
+	}
+	var known []string
+	for _, f := range lib.Frameworks() {
+		known = append(known, string(f.ID))
+	}
+	return nil, demarc.Errorf(demarc.ENotFound, "unknown framework %q%s; known: %s", id, library.Suggest(id, known), strings.Join(known, ", "))
+}
+
+func filterMatrix(m *demarc.Matrix, owner, family string) *demarc.Matrix {
+	if owner == "" && family == "" {
+		return m
+	}
+	out := &demarc.Matrix{System: m.System, Framework: m.Framework, Summary: demarc.Summary{}}
+	for _, c := range m.Controls {
+		if owner != "" && string(c.Owner) != owner {
+			continue
+		}
+		if family != "" && !strings.EqualFold(c.Family, family) {
+			continue
+		}
+		out.Controls = append(out.Controls, c)
+		out.Summary[c.Owner]++
+	}
+	if out.Controls == nil {
+		out.Controls = []demarc.ControlResult{}
+	}
+	return out
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/demarc-io/demarc"
+	"github.com/demarc-io/demarc/library"
+	"github.com/demarc-io/demarc/render"
+)
+
+// Exit codes. They are part of demarc's interface: CI pipelines rely on them.
+const (
+	exitOK       = 0 // success
+	exitUsage    = 1 // bad command line: unknown command or flag, missing argument
+	exitInvalid  = 2 // invalid input: a file that does not parse or names unknown things
+	exitInternal = 4 // a defect in demarc
+)
+
+// usageError marks a mistake on the command line.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// run executes demarc with args and returns the exit code. It is main
+// without the process: tests drive it directly.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	app := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := app.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(err)
+	fmt.Fprintf(stderr, "demarc: %s\n", indentLines(err.Error()))
+	if code == exitUsage {
+		fmt.Fprintln(stderr, "Run 'demarc --help' for usage.")
+	}
+	return code
+}
+
+func indentLines(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
+
+func exitCode(err error) int {
+	var ue usageError
+	if errors.As(err, &ue) || isCobraUsage(err.Error()) {
+		return exitUsage
+	}
+	switch demarc.ErrorCode(err) {
+	case demarc.EInvalid, demarc.ENotFound, demarc.EConflict:
+		return exitInvalid
+	}
+	return exitInternal
+}
+
+// app carries what every subcommand shares: streams and global flags.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	libraryFiles   []string
+	color          string
+	lib            *library.Library
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "demarc",
+		Short: "Who secures what: the cloud shared responsibility model, executable",
+		Long: `demarc answers, for each control a system must meet, who does it — the
+provider, the customer, or both, and which part — derived from the services
+the system really uses, with the reasoning behind every answer.
+
+Exit codes: 0 success, 1 usage error, 2 invalid input, 4 internal error.`,
+		Example: `  demarc matrix --system examples/serverless-webshop.yaml --framework nist-800-53-r5
+  demarc explain --system examples/serverless-webshop.yaml si-2
+  demarc library list services
+  demarc validate examples/*.yaml`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringArrayVar(&a.libraryFiles, "library", nil, "extra library `FILE` (areas, models, providers, frameworks); repeatable")
+	root.PersistentFlags().StringVar(&a.color, "color", "auto", "colour output: auto, always or never")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(a.matrixCommand(), a.explainCommand(), a.libraryCommand(), a.validateCommand(), a.schemaCommand())
+	return root
+}
+
+// library loads the built-in library plus any --library files, once.
+func (a *app) library() (*library.Library, error) {
+	if a.lib != nil {
+		return a.lib, nil
+	}
+	var err error
+	if len(a.libraryFiles) == 0 {
+		a.lib, err = library.Builtin()
+	} else {
+		a.lib, err = library.Load(a.libraryFiles)
+	}
+	return a.lib, err
+}
+
+// options returns terminal options for stdout.
+func (a *app) options() render.Options {
+	o := render.Options{Width: 100}
+	f, isFile := a.stdout.(*os.File)
+	tty := isFile && term.IsTerminal(int(f.Fd()))
+	if tty {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 40 {
+			o.Width = w
+		}
+	}
+	switch a.color {
+	case "always":
+		o.Color = true
+	case "auto":
+		o.Color = tty && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+	}
+	return o
+}
+
+func (a *app) format(s string, allowed []render.Format) (render.Format, error) {
+	f, err := render.ParseFormat(s, allowed)
+	if err != nil {
+		return "", usageError{err}
+	}
+	return f, nil
+}
+
+// exactArgs is cobra.ExactArgs reporting a usage error.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError{fmt.Errorf("expected %s, got %d argument(s)", what, len(args))}
+		}
+		return nil
+	}
+}
+
+func formatFlagHelp(fs []render.Format) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = string(f)
+	}
+	return "output format: " + strings.Join(names, ", ")
+}
+
+// isCobraUsage recognises the command-line errors cobra reports as plain
+// errors rather than through the flag error hook.
+func isCobraUsage(msg string) bool {
+	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "required flag") || strings.HasPrefix(msg, "invalid argument")
+}

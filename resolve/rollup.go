@@ -1,0 +1,208 @@
+package resolve
+
+import (
+	"github.com/demarc-io/demarc"
+)
+
+// Bits describing the assignments of one area across components.
+const (
+	hasProvider uint16 = 1 << iota
+	hasCustomer
+	hasThirdParty
+	hasUnassigned
+	hasConflict
+	hasApplicable    // some component has an applicable assignment
+	notIndependent   // some applicable assignment is not independent sharing
+	hasDependentPart // some assignment is shared-dependent
+)
+
+// areaSummary is one area rolled up across the system's components.
+type areaSummary struct {
+	mask       uint16
+	parts      []demarc.Part // grouped by party and text, components listed
+	gaps       []demarc.Part
+	components []string // components where the area applies
+}
+
+func (r *Resolution) summaries() []areaSummary {
+	r.summaryOnce.Do(func() {
+		r.summary = make([]areaSummary, len(r.engine.areas))
+		for ai := range r.engine.areas {
+			r.summary[ai] = r.summarize(ai)
+		}
+	})
+	return r.summary
+}
+
+func (r *Resolution) summarize(ai int) areaSummary {
+	var s areaSummary
+	for ci := range r.cells {
+		asg := &r.cells[ci][ai]
+		s.mask |= ownerBits(asg)
+		if asg.Owner == demarc.OwnerNotApplicable {
+			continue
+		}
+		s.components = append(s.components, asg.Component)
+		if asg.Owner.Gap() {
+			s.gaps = addPart(s.gaps, demarc.Part{Party: demarc.Party{Kind: demarc.PartyKind(asg.Owner)}, Area: asg.Area, Text: asg.Provenance.Decided.Source}, asg.Component)
+			continue
+		}
+		for _, p := range asg.Parts {
+			s.parts = addPart(s.parts, p, asg.Component)
+		}
+	}
+	return s
+}
+
+func ownerBits(a *demarc.Assignment) uint16 {
+	var m uint16
+	switch a.Owner {
+	case demarc.OwnerNotApplicable:
+		return 0
+	case demarc.OwnerUnassigned:
+		return hasUnassigned | hasApplicable | notIndependent
+	case demarc.OwnerConflict:
+		return hasConflict | hasApplicable | notIndependent
+	}
+	m |= hasApplicable
+	if a.Owner != demarc.OwnerShared || a.Sharing != demarc.SharingIndependent {
+		m |= notIndependent
+	}
+	if a.Owner == demarc.OwnerShared && a.Sharing == demarc.SharingDependent {
+		m |= hasDependentPart
+	}
+	for _, p := range a.Parts {
+		switch p.Party.Kind {
+		case demarc.PartyProvider:
+			m |= hasProvider
+		case demarc.PartyCustomer:
+			m |= hasCustomer
+		case demarc.PartyThirdParty:
+			m |= hasThirdParty
+		}
+	}
+	return m
+}
+
+// addPart adds component to the part with the same party, area and text,
+// or appends a new part.
+func addPart(parts []demarc.Part, p demarc.Part, component string) []demarc.Part {
+	for i := range parts {
+		q := &parts[i]
+		if q.Party == p.Party && q.Area == p.Area && q.Text == p.Text {
+			q.Components = append(q.Components, component)
+			return parts
+		}
+	}
+	p.Components = []string{component}
+	return append(parts, p)
+}
+
+// ownerOf turns the combined bits of a control's areas into its owner:
+// any conflict or unassigned area marks the control so; otherwise one party
+// alone owns it, or it is shared.
+func ownerOf(mask uint16) (demarc.Owner, demarc.Sharing) {
+	switch {
+	case mask&hasConflict != 0:
+		return demarc.OwnerConflict, ""
+	case mask&hasUnassigned != 0:
+		return demarc.OwnerUnassigned, ""
+	case mask&hasApplicable == 0:
+		return demarc.OwnerNotApplicable, ""
+	}
+	switch mask & (hasProvider | hasCustomer | hasThirdParty) {
+	case hasProvider:
+		return demarc.OwnerProvider, ""
+	case hasCustomer:
+		return demarc.OwnerCustomer, ""
+	case hasThirdParty:
+		return demarc.OwnerThirdParty, ""
+	case 0:
+		return demarc.OwnerNotApplicable, ""
+	}
+	if mask&notIndependent == 0 {
+		return demarc.OwnerShared, demarc.SharingIndependent
+	}
+	return demarc.OwnerShared, demarc.SharingDependent
+}
+
+// Matrix rolls the resolution up to every control of fw. Withdrawn
+// controls are left out.
+func (r *Resolution) Matrix(fw *demarc.Framework) *demarc.Matrix {
+	sums := r.summaries()
+	m := &demarc.Matrix{System: r.System.Name, Framework: fw.ID, Summary: demarc.Summary{}}
+	m.Controls = make([]demarc.ControlResult, 0, len(fw.Controls))
+	for i := range fw.Controls {
+		c := &fw.Controls[i]
+		if c.Withdrawn {
+			continue
+		}
+		res := r.control(c, sums)
+		m.Summary[res.Owner]++
+		m.Controls = append(m.Controls, res)
+	}
+	return m
+}
+
+// Control rolls the resolution up to one control.
+func (r *Resolution) Control(c *demarc.Control) demarc.ControlResult {
+	return r.control(c, r.summaries())
+}
+
+func (r *Resolution) control(c *demarc.Control, sums []areaSummary) demarc.ControlResult {
+	res := demarc.ControlResult{ID: c.ID, Title: c.Title, Family: c.Family, Areas: c.Areas}
+	var mask uint16
+	seen := map[string]bool{}
+	for _, id := range c.Areas {
+		ai := r.engine.lib.AreaIndex(id)
+		if ai < 0 {
+			continue
+		}
+		s := &sums[ai]
+		mask |= s.mask
+		for _, p := range s.parts {
+			switch p.Party.Kind {
+			case demarc.PartyProvider:
+				res.Provider = append(res.Provider, p)
+			case demarc.PartyCustomer:
+				res.Customer = append(res.Customer, p)
+			default:
+				res.ThirdParty = append(res.ThirdParty, p)
+			}
+		}
+		res.Gaps = append(res.Gaps, s.gaps...)
+		for _, comp := range s.components {
+			if !seen[comp] {
+				seen[comp] = true
+				res.Components = append(res.Components, comp)
+			}
+		}
+	}
+	res.Owner, res.Sharing = ownerOf(mask)
+	if res.Components == nil {
+		res.Components = []string{}
+	}
+	return res
+}
+
+// Owners returns only the owner of each non-withdrawn control of fw, in
+// order: the cheap roll-up for estates of many systems.
+func (r *Resolution) Owners(fw *demarc.Framework) []demarc.Owner {
+	sums := r.summaries()
+	out := make([]demarc.Owner, 0, len(fw.Controls))
+	for i := range fw.Controls {
+		c := &fw.Controls[i]
+		if c.Withdrawn {
+			continue
+		}
+		var mask uint16
+		for _, id := range c.Areas {
+			if ai := r.engine.lib.AreaIndex(id); ai >= 0 {
+				mask |= sums[ai].mask
+			}
+		}
+		o, _ := ownerOf(mask)
+		out = append(out, o)
+	}
+	return out
+}

@@ -1,0 +1,184 @@
+package systemfile
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/demarc-io/demarc"
+	"github.com/demarc-io/demarc/library"
+)
+
+// Check verifies every reference in sys against lib: services, runs_on
+// links (no dangling link, no cycle), component names, areas, frameworks.
+// It returns nil when the system is sound.
+func Check(sys *demarc.System, lib *library.Library) demarc.Problems {
+	c := checker{sys: sys, lib: lib}
+	c.components()
+	c.runsOn()
+	c.frameworks()
+	c.teams()
+	c.overrides()
+	c.assumptions()
+	return c.ps
+}
+
+type checker struct {
+	sys *demarc.System
+	lib *library.Library
+	ps  demarc.Problems
+}
+
+func (c *checker) add(pos demarc.Position, field, format string, args ...any) {
+	c.ps = append(c.ps, demarc.Problem{Pos: pos, Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) components() {
+	seen := map[string]int{}
+	for i, comp := range c.sys.Components {
+		field := fmt.Sprintf("components[%d]", i)
+		if first, ok := seen[comp.Name]; ok {
+			c.add(comp.Pos, field+".name", "duplicate component name %q (first at line %d)", comp.Name, first)
+		}
+		seen[comp.Name] = comp.Pos.Line
+		if c.lib.Service(comp.Service) == nil {
+			c.add(comp.Pos, field+".service", "unknown service %q%s", comp.Service, library.Suggest(string(comp.Service), c.serviceIDs()))
+		}
+	}
+}
+
+func (c *checker) serviceIDs() []string {
+	var ids []string
+	for _, s := range c.lib.Services() {
+		ids = append(ids, string(s.ID))
+	}
+	return ids
+}
+
+func (c *checker) componentNames() []string {
+	names := make([]string, len(c.sys.Components))
+	for i, comp := range c.sys.Components {
+		names[i] = comp.Name
+	}
+	return names
+}
+
+func (c *checker) runsOn() {
+	for i, comp := range c.sys.Components {
+		if comp.RunsOn == "" {
+			continue
+		}
+		field := fmt.Sprintf("components[%d].runs_on", i)
+		if comp.RunsOn == comp.Name {
+			c.add(comp.Pos, field, "component %q runs on itself", comp.Name)
+			continue
+		}
+		if c.sys.Component(comp.RunsOn) == nil {
+			c.add(comp.Pos, field, "component %q runs on %q, which is not a component of this system%s", comp.Name, comp.RunsOn, library.Suggest(comp.RunsOn, c.componentNames()))
+			continue
+		}
+		if cycle := c.cycleFrom(comp.Name); cycle != nil {
+			c.add(comp.Pos, field, "runs_on cycle: %s", strings.Join(cycle, " → "))
+		}
+	}
+}
+
+// cycleFrom follows runs_on links from name and returns the loop if one
+// leads back to name.
+func (c *checker) cycleFrom(name string) []string {
+	path := []string{name}
+	seen := map[string]bool{name: true}
+	for cur := c.sys.Component(name); cur != nil && cur.RunsOn != ""; cur = c.sys.Component(cur.RunsOn) {
+		path = append(path, cur.RunsOn)
+		if cur.RunsOn == name {
+			return path
+		}
+		if seen[cur.RunsOn] {
+			return nil // a loop that does not pass through name; reported for its own members
+		}
+		seen[cur.RunsOn] = true
+	}
+	return nil
+}
+
+func (c *checker) frameworks() {
+	for i, id := range c.sys.Frameworks {
+		if c.lib.Framework(id) == nil {
+			c.add(c.sys.Pos, fmt.Sprintf("frameworks[%d]", i), "unknown framework %q%s", id, library.Suggest(string(id), c.frameworkIDs()))
+		}
+	}
+}
+
+func (c *checker) frameworkIDs() []string {
+	var ids []string
+	for _, f := range c.lib.Frameworks() {
+		ids = append(ids, string(f.ID))
+	}
+	return ids
+}
+
+func (c *checker) areaIDs() []string {
+	var ids []string
+	for _, a := range c.lib.Areas() {
+		ids = append(ids, string(a.ID))
+	}
+	return ids
+}
+
+func (c *checker) area(pos demarc.Position, field string, id demarc.AreaID) {
+	if c.lib.Area(id) == nil {
+		c.add(pos, field, "unknown area %q%s", id, library.Suggest(string(id), c.areaIDs()))
+	}
+}
+
+func (c *checker) component(pos demarc.Position, field, name string) {
+	if name != "" && c.sys.Component(name) == nil {
+		c.add(pos, field, "unknown component %q%s", name, library.Suggest(name, c.componentNames()))
+	}
+}
+
+func (c *checker) teams() {
+	for i, t := range c.sys.Teams {
+		lists := map[string][]string{"responsible": t.Responsible, "accountable": t.Accountable, "consulted": t.Consulted, "informed": t.Informed}
+		for _, role := range []string{"responsible", "accountable", "consulted", "informed"} {
+			for _, pat := range lists[role] {
+				if !c.patternMatches(pat) {
+					c.add(t.Pos, fmt.Sprintf("teams[%d].%s", i, role), "%q matches no area%s", pat, library.Suggest(pat, c.areaIDs()))
+				}
+			}
+		}
+	}
+}
+
+func (c *checker) patternMatches(pat string) bool {
+	for _, a := range c.lib.Areas() {
+		if MatchArea(pat, a.ID) {
+			return true
+		}
+	}
+	return false
+}
+
+// MatchArea reports whether a team's area pattern ("os.patching" or
+// "os.*") covers area.
+func MatchArea(pattern string, area demarc.AreaID) bool {
+	if prefix, ok := strings.CutSuffix(pattern, ".*"); ok {
+		return strings.HasPrefix(string(area), prefix+".")
+	}
+	return pattern == string(area)
+}
+
+func (c *checker) overrides() {
+	for i, o := range c.sys.Overrides {
+		field := fmt.Sprintf("overrides[%d]", i)
+		c.area(o.Pos, field+".area", o.Area)
+		c.component(o.Pos, field+".component", o.Component)
+	}
+}
+
+func (c *checker) assumptions() {
+	for i, a := range c.sys.Assumptions {
+		field := fmt.Sprintf("assumptions[%d]", i)
+		c.area(a.Pos, field+".area", a.Area)
+		c.component(a.Pos, field+".component", a.Component)
+	}
+}
