@@ -179,3 +179,13 @@ func setRulePositions(doc *yamlfile.Doc, rules []demarc.Rule, path ...any) {
 		rules[k].Pos = doc.Pos(append(path, k)...)
 	}
 }
+
+// Extend returns the built-in content extended by already parsed files,
+// in order. It is Load for content that does not come from disk.
+func Extend(files ...*File) (*Library, error) {
+	base, err := builtinFiles()
+	if err != nil {
+		return nil, err
+	}
+	return build(append(base, files...))
+}
