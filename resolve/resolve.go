@@ -18,6 +18,8 @@ type Resolution struct {
 	cells       [][]demarc.Assignment
 	summaryOnce sync.Once
 	summary     []areaSummary // per area, built on first roll-up
+	maskOnce    sync.Once
+	mask        []uint16 // per area, owner bits across components
 }
 
 // Resolve decides who owns every area on every component of sys. sys must

@@ -24,6 +24,21 @@ type areaSummary struct {
 	components []string // components where the area applies
 }
 
+// masks returns, per area, the owner bits across components — all that the
+// owner of a control depends on — without building the parts.
+func (r *Resolution) masks() []uint16 {
+	r.maskOnce.Do(func() {
+		r.mask = make([]uint16, len(r.engine.areas))
+		for ci := range r.cells {
+			row := r.cells[ci]
+			for ai := range row {
+				r.mask[ai] |= ownerBits(&row[ai])
+			}
+		}
+	})
+	return r.mask
+}
+
 func (r *Resolution) summaries() []areaSummary {
 	r.summaryOnce.Do(func() {
 		r.summary = make([]areaSummary, len(r.engine.areas))
@@ -188,7 +203,8 @@ func (r *Resolution) control(c *demarc.Control, sums []areaSummary) demarc.Contr
 // Owners returns only the owner of each non-withdrawn control of fw, in
 // order: the cheap roll-up for estates of many systems.
 func (r *Resolution) Owners(fw *demarc.Framework) []demarc.Owner {
-	sums := r.summaries()
+	masks := r.masks()
+	lib := r.engine.lib
 	out := make([]demarc.Owner, 0, len(fw.Controls))
 	for i := range fw.Controls {
 		c := &fw.Controls[i]
@@ -197,8 +213,8 @@ func (r *Resolution) Owners(fw *demarc.Framework) []demarc.Owner {
 		}
 		var mask uint16
 		for _, id := range c.Areas {
-			if ai := r.engine.lib.AreaIndex(id); ai >= 0 {
-				mask |= sums[ai].mask
+			if ai := lib.AreaIndex(id); ai >= 0 {
+				mask |= masks[ai]
 			}
 		}
 		o, _ := ownerOf(mask)

@@ -6,6 +6,7 @@ package systemfile
 import (
 	_ "embed"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 
@@ -80,11 +81,15 @@ func unwrapPathError(err error) error {
 // checks its shape. name is used in error messages. It does not check
 // references; call Check for that.
 func Parse(name string, data []byte) (*demarc.System, error) {
-	sch, err := systemSchema()
+	doc, err := yamlfile.Parse(name, data)
 	if err != nil {
 		return nil, err
 	}
-	doc, err := yamlfile.Parse(name, data)
+	return fromDoc(doc)
+}
+
+func fromDoc(doc *yamlfile.Doc) (*demarc.System, error) {
+	sch, err := systemSchema()
 	if err != nil {
 		return nil, err
 	}
@@ -97,6 +102,29 @@ func Parse(name string, data []byte) (*demarc.System, error) {
 	}
 	setPositions(&sys, doc)
 	return &sys, nil
+}
+
+// Stream reads many systems from one multi-document YAML stream (documents
+// separated by "---"), one at a time: an estate of thousands of systems
+// is never held in memory at once.
+type Stream struct {
+	s *yamlfile.Stream
+}
+
+// NewStream returns a stream of systems read from r; name is used in
+// error messages, whose lines count from the start of the stream.
+func NewStream(name string, r io.Reader) *Stream {
+	return &Stream{s: yamlfile.NewStream(name, r)}
+}
+
+// Next returns the next system, io.EOF after the last, or an error for a
+// document that is not a valid system file. It does not check references.
+func (s *Stream) Next() (*demarc.System, error) {
+	doc, err := s.s.Next()
+	if err != nil {
+		return nil, err
+	}
+	return fromDoc(doc)
 }
 
 func setPositions(sys *demarc.System, doc *yamlfile.Doc) {

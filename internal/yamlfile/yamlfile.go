@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -280,4 +281,39 @@ func CompileSchema(url, text string) (*jsonschema.Schema, error) {
 		return nil, fmt.Errorf("add schema %s: %w", url, err)
 	}
 	return c.Compile(url)
+}
+
+// Stream reads the documents of a multi-document YAML stream one at a
+// time, so that a large stream never has to be held in memory.
+type Stream struct {
+	file string
+	dec  *yaml.Decoder
+}
+
+// NewStream returns a stream over r; file names it in error messages.
+func NewStream(file string, r io.Reader) *Stream {
+	return &Stream{file: file, dec: yaml.NewDecoder(r)}
+}
+
+// Next returns the next document, io.EOF after the last one, or a
+// demarc.Problems error for a document that does not parse. Empty
+// documents are skipped.
+func (s *Stream) Next() (*Doc, error) {
+	for {
+		var root yaml.Node
+		if err := s.dec.Decode(&root); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, io.EOF
+			}
+			return nil, syntaxProblem(s.file, err).Err()
+		}
+		if len(root.Content) == 0 {
+			continue
+		}
+		top := root.Content[0]
+		if top.Kind != yaml.MappingNode {
+			return nil, demarc.Problems{{Pos: demarc.Position{File: s.file, Line: top.Line}, Message: "expected a YAML mapping"}}.Err()
+		}
+		return &Doc{File: s.file, Root: top}, nil
+	}
 }
