@@ -54,47 +54,50 @@ type Totals struct {
 
 // Run streams an estate from r, resolves each system and rolls it up to
 // fw's controls, keeping only counts: memory stays flat however large the
-// estate. Systems are resolved by one worker per CPU. The first invalid
-// system stops the run with its error.
+// estate. Documents are parsed and resolved by one worker per CPU. An
+// invalid system is reported as the run's error; the others still count.
 func Run(ctx context.Context, r io.Reader, name string, lib *library.Library, fw *demarc.Framework) (Totals, error) {
 	engine := resolve.New(lib)
-	systems := make(chan *demarc.System, 64)
+	docs := make(chan *systemfile.Document, 64)
 	results := make(chan []demarc.Owner, 64)
-	var readErr error
+	var (
+		mu       sync.Mutex
+		firstErr error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
 	go func() {
-		defer close(systems)
-		stream := systemfile.NewStream(name, bufio.NewReaderSize(r, 1<<20))
+		defer close(docs)
+		stream := systemfile.NewStream(name, r)
 		for ctx.Err() == nil {
-			sys, err := stream.Next()
+			doc, err := stream.Next()
 			if errors.Is(err, io.EOF) {
 				return
 			}
-			if err == nil {
-				err = systemfile.Check(sys, lib).Err()
-			}
 			if err != nil {
-				readErr = err
+				fail(err)
 				return
 			}
-			systems <- sys
+			docs <- doc
 		}
 	}()
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var workErr error
 	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for sys := range systems {
-				res, err := engine.Resolve(sys)
+			for doc := range docs {
+				owners, err := resolveDocument(doc, lib, engine, fw)
 				if err != nil {
-					mu.Lock()
-					workErr = err
-					mu.Unlock()
+					fail(err)
 					continue
 				}
-				results <- res.Owners(fw)
+				results <- owners
 			}
 		}()
 	}
@@ -107,8 +110,23 @@ func Run(ctx context.Context, r io.Reader, name string, lib *library.Library, fw
 			t.Owners[o]++
 		}
 	}
-	if readErr != nil {
-		return t, readErr
+	if err := ctx.Err(); err != nil {
+		return t, err
 	}
-	return t, workErr
+	return t, firstErr
+}
+
+func resolveDocument(doc *systemfile.Document, lib *library.Library, engine *resolve.Engine, fw *demarc.Framework) ([]demarc.Owner, error) {
+	sys, err := doc.Parse()
+	if err != nil {
+		return nil, err
+	}
+	if err := systemfile.Check(sys, lib).Err(); err != nil {
+		return nil, err
+	}
+	res, err := engine.Resolve(sys)
+	if err != nil {
+		return nil, err
+	}
+	return res.Owners(fw), nil
 }

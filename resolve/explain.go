@@ -60,7 +60,7 @@ func (r *Resolution) explainArea(a demarc.Area) AreaExplanation {
 	ai := r.engine.lib.AreaIndex(a.ID)
 	x := AreaExplanation{Area: a}
 	for ci := range r.cells {
-		x.Cells = append(x.Cells, r.cells[ci][ai])
+		x.Cells = append(x.Cells, r.named(ci, r.cells[ci][ai]))
 	}
 	x.Owner, _ = ownerOf(r.summaries()[ai].mask)
 	return x

@@ -14,8 +14,11 @@ type Resolution struct {
 	System *demarc.System
 	engine *Engine
 	// cells[c][a] is the assignment of area a on component c, where c
-	// indexes System.Components and a indexes the library's areas.
-	cells       [][]demarc.Assignment
+	// indexes System.Components and a indexes the library's areas. Cells
+	// point at the engine's shared templates wherever a statement decided
+	// them unchanged, and carry no component name: Cells and Assignment
+	// return named copies.
+	cells       [][]*demarc.Assignment
 	summaryOnce sync.Once
 	summary     []areaSummary // per area, built on first roll-up
 	maskOnce    sync.Once
@@ -30,7 +33,7 @@ func (e *Engine) Resolve(sys *demarc.System) (*Resolution, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Resolution{System: sys, engine: e, cells: make([][]demarc.Assignment, len(sys.Components))}
+	r := &Resolution{System: sys, engine: e, cells: make([][]*demarc.Assignment, len(sys.Components))}
 	ovr := indexOverrides(sys)
 	for _, ci := range order {
 		cells, err := e.resolveComponent(r, ci, ovr)
@@ -99,7 +102,7 @@ func indexOverrides(sys *demarc.System) map[overrideKey][]*demarc.Override {
 	return m
 }
 
-func (e *Engine) resolveComponent(r *Resolution, ci int, ovr map[overrideKey][]*demarc.Override) ([]demarc.Assignment, error) {
+func (e *Engine) resolveComponent(r *Resolution, ci int, ovr map[overrideKey][]*demarc.Override) ([]*demarc.Assignment, error) {
 	comp := &r.System.Components[ci]
 	svc := e.lib.Service(comp.Service)
 	if svc == nil {
@@ -112,24 +115,28 @@ func (e *Engine) resolveComponent(r *Resolution, ci int, ovr map[overrideKey][]*
 		beneath = r.componentIndex(comp.RunsOn)
 	}
 	provider := r.providerName(ci)
-	cells := make([]demarc.Assignment, len(e.areas))
+	cells := make([]*demarc.Assignment, len(e.areas))
 	for ai, area := range e.areas {
 		ch := &base[ai]
 		switch {
 		case len(ovr) > 0 && overridden(ovr, comp.Name, area.ID):
-			cells[ai] = e.fromOverrides(r.System, overridesFor(ovr, comp.Name, area.ID), area, provider, ch.cands)
+			asg := e.fromOverrides(r.System, overridesFor(ovr, comp.Name, area.ID), area, provider, ch.cands)
+			cells[ai] = &asg
 		case beneath >= 0 && model != nil && model.Below(area.Layer):
-			cells[ai] = inherit(r.cells[beneath][ai], r.System.Components[beneath].Name, ch.cands)
-		default:
-			cells[ai] = ch.tmpl
+			asg := inherit(*r.cells[beneath][ai], r.System.Components[beneath].Name, ch.cands)
+			cells[ai] = &asg
+		case provider != string(svc.Provider) || comp.OperatedBy != "":
+			asg := ch.tmpl
 			if provider != string(svc.Provider) {
-				cells[ai].Parts = renameProvider(cells[ai].Parts, provider)
+				asg.Parts = renameProvider(asg.Parts, provider)
 			}
 			if comp.OperatedBy != "" {
-				cells[ai] = e.operatedBy(cells[ai], comp.OperatedBy)
+				asg = e.operatedBy(asg, comp.OperatedBy)
 			}
+			cells[ai] = &asg
+		default:
+			cells[ai] = &ch.tmpl
 		}
-		cells[ai].Component = comp.Name
 	}
 	return cells, nil
 }
@@ -266,8 +273,21 @@ func (e *Engine) operatedBy(asg demarc.Assignment, operator string) demarc.Assig
 }
 
 // Cells returns the assignments of component index ci, one per library
-// area in catalog order. The slice must not be modified.
-func (r *Resolution) Cells(ci int) []demarc.Assignment { return r.cells[ci] }
+// area in catalog order.
+func (r *Resolution) Cells(ci int) []demarc.Assignment {
+	out := make([]demarc.Assignment, len(r.cells[ci]))
+	for ai, asg := range r.cells[ci] {
+		out[ai] = r.named(ci, asg)
+	}
+	return out
+}
+
+// named returns a copy of asg carrying the name of component ci.
+func (r *Resolution) named(ci int, asg *demarc.Assignment) demarc.Assignment {
+	a := *asg
+	a.Component = r.System.Components[ci].Name
+	return a
+}
 
 // Assignment returns the assignment of area on the named component, or nil
 // when either is unknown.
@@ -276,7 +296,8 @@ func (r *Resolution) Assignment(component string, area demarc.AreaID) *demarc.As
 	if ci < 0 || ai < 0 {
 		return nil
 	}
-	return &r.cells[ci][ai]
+	a := r.named(ci, r.cells[ci][ai])
+	return &a
 }
 
 // Areas returns the library areas, in the order Cells uses.

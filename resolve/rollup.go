@@ -32,7 +32,7 @@ func (r *Resolution) masks() []uint16 {
 		for ci := range r.cells {
 			row := r.cells[ci]
 			for ai := range row {
-				r.mask[ai] |= ownerBits(&row[ai])
+				r.mask[ai] |= ownerBits(row[ai])
 			}
 		}
 	})
@@ -52,18 +52,19 @@ func (r *Resolution) summaries() []areaSummary {
 func (r *Resolution) summarize(ai int) areaSummary {
 	var s areaSummary
 	for ci := range r.cells {
-		asg := &r.cells[ci][ai]
+		asg := r.cells[ci][ai]
+		name := r.System.Components[ci].Name
 		s.mask |= ownerBits(asg)
 		if asg.Owner == demarc.OwnerNotApplicable {
 			continue
 		}
-		s.components = append(s.components, asg.Component)
+		s.components = append(s.components, name)
 		if asg.Owner.Gap() {
-			s.gaps = addPart(s.gaps, demarc.Part{Party: demarc.Party{Kind: demarc.PartyKind(asg.Owner)}, Area: asg.Area, Text: asg.Provenance.Decided.Source}, asg.Component)
+			s.gaps = addPart(s.gaps, demarc.Part{Party: demarc.Party{Kind: demarc.PartyKind(asg.Owner)}, Area: asg.Area, Text: asg.Provenance.Decided.Source}, name)
 			continue
 		}
 		for _, p := range asg.Parts {
-			s.parts = addPart(s.parts, p, asg.Component)
+			s.parts = addPart(s.parts, p, name)
 		}
 	}
 	return s

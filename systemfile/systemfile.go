@@ -4,7 +4,10 @@
 package systemfile
 
 import (
+	"bufio"
+	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -104,23 +107,88 @@ func fromDoc(doc *yamlfile.Doc) (*demarc.System, error) {
 	return &sys, nil
 }
 
-// Stream reads many systems from one multi-document YAML stream (documents
-// separated by "---"), one at a time: an estate of thousands of systems
-// is never held in memory at once.
+// Stream cuts a multi-document YAML stream (documents separated by "---"
+// lines) into documents without parsing them, so that an estate of
+// thousands of systems is never held in memory at once and the documents
+// can be parsed in parallel.
 type Stream struct {
-	s *yamlfile.Stream
+	name string
+	r    *bufio.Reader
+	line int
+	done bool
 }
 
-// NewStream returns a stream of systems read from r; name is used in
+// Document is one system file cut from a stream, with the line it starts on.
+type Document struct {
+	Name string
+	Line int
+	Data []byte
+}
+
+// NewStream returns a stream of documents read from r; name is used in
 // error messages, whose lines count from the start of the stream.
 func NewStream(name string, r io.Reader) *Stream {
-	return &Stream{s: yamlfile.NewStream(name, r)}
+	return &Stream{name: name, r: bufio.NewReaderSize(r, 1<<16)}
 }
 
-// Next returns the next system, io.EOF after the last, or an error for a
-// document that is not a valid system file. It does not check references.
-func (s *Stream) Next() (*demarc.System, error) {
-	doc, err := s.s.Next()
+// Next returns the next non-empty document, or io.EOF after the last.
+func (s *Stream) Next() (*Document, error) {
+	for !s.done {
+		doc, err := s.cut()
+		if err != nil {
+			return nil, err
+		}
+		if doc != nil && hasContent(doc.Data) {
+			return doc, nil
+		}
+	}
+	return nil, io.EOF
+}
+
+// cut reads up to the next document marker.
+func (s *Stream) cut() (*Document, error) {
+	doc := &Document{Name: s.name, Line: s.line + 1}
+	for {
+		line, err := s.r.ReadBytes('\n')
+		if len(line) > 0 {
+			s.line++
+			if isMarker(line) {
+				if bytes.HasPrefix(line, []byte("---")) {
+					return doc, nil
+				}
+				continue // "..." ends a document; the next starts after it
+			}
+			doc.Data = append(doc.Data, line...)
+		}
+		if errors.Is(err, io.EOF) {
+			s.done = true
+			return doc, nil
+		}
+		if err != nil {
+			return nil, &demarc.Error{Code: demarc.EInvalid, Message: "read " + s.name, Err: err}
+		}
+	}
+}
+
+func isMarker(line []byte) bool {
+	t := bytes.TrimRight(line, "\r\n")
+	return bytes.Equal(t, []byte("---")) || bytes.HasPrefix(t, []byte("--- ")) || bytes.Equal(t, []byte("..."))
+}
+
+func hasContent(data []byte) bool {
+	for _, l := range bytes.Split(data, []byte("\n")) {
+		t := bytes.TrimSpace(l)
+		if len(t) > 0 && t[0] != '#' {
+			return true
+		}
+	}
+	return false
+}
+
+// Parse parses the document as a system file; lines in errors count from
+// the start of the stream.
+func (d *Document) Parse() (*demarc.System, error) {
+	doc, err := yamlfile.ParseAt(d.Name, d.Data, d.Line)
 	if err != nil {
 		return nil, err
 	}

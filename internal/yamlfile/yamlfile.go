@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -283,37 +282,36 @@ func CompileSchema(url, text string) (*jsonschema.Schema, error) {
 	return c.Compile(url)
 }
 
-// Stream reads the documents of a multi-document YAML stream one at a
-// time, so that a large stream never has to be held in memory.
-type Stream struct {
-	file string
-	dec  *yaml.Decoder
-}
-
-// NewStream returns a stream over r; file names it in error messages.
-func NewStream(file string, r io.Reader) *Stream {
-	return &Stream{file: file, dec: yaml.NewDecoder(r)}
-}
-
-// Next returns the next document, io.EOF after the last one, or a
-// demarc.Problems error for a document that does not parse. Empty
-// documents are skipped.
-func (s *Stream) Next() (*Doc, error) {
-	for {
-		var root yaml.Node
-		if err := s.dec.Decode(&root); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil, io.EOF
+// ParseAt parses one document that starts at line first of file (as when
+// cut from a multi-document stream), so that every reported line counts
+// from the start of the file.
+func ParseAt(file string, data []byte, first int) (*Doc, error) {
+	doc, err := Parse(file, data)
+	off := first - 1
+	if off <= 0 {
+		return doc, err
+	}
+	if err != nil {
+		var ps demarc.Problems
+		if errors.As(err, &ps) {
+			for i := range ps {
+				if ps[i].Pos.Line > 0 {
+					ps[i].Pos.Line += off
+				}
 			}
-			return nil, syntaxProblem(s.file, err).Err()
 		}
-		if len(root.Content) == 0 {
-			continue
-		}
-		top := root.Content[0]
-		if top.Kind != yaml.MappingNode {
-			return nil, demarc.Problems{{Pos: demarc.Position{File: s.file, Line: top.Line}, Message: "expected a YAML mapping"}}.Err()
-		}
-		return &Doc{File: s.file, Root: top}, nil
+		return nil, err
+	}
+	shiftLines(doc.Root, off, 0)
+	return doc, nil
+}
+
+func shiftLines(n *yaml.Node, off, depth int) {
+	if depth > maxDepth {
+		return
+	}
+	n.Line += off
+	for _, c := range n.Content {
+		shiftLines(c, off, depth+1)
 	}
 }
