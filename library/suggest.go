@@ -36,9 +36,11 @@ func Suggest(id string, known []string) string {
 	if len(near) == 0 {
 		return ""
 	}
-	if len(near) > 3 {
-		near = near[:3]
+	keep := 0
+	for keep < len(near) && keep < 3 && near[keep].dist <= near[0].dist+1 {
+		keep++
 	}
+	near = near[:keep]
 	quoted := make([]string, len(near))
 	for i, n := range near {
 		quoted[i] = `"` + n.id + `"`

@@ -2,6 +2,7 @@ package systemfile
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/demarc-io/demarc"
@@ -19,6 +20,7 @@ func Check(sys *demarc.System, lib *library.Library) demarc.Problems {
 	c.teams()
 	c.overrides()
 	c.assumptions()
+	sort.SliceStable(c.ps, func(i, j int) bool { return c.ps[i].Pos.Line < c.ps[j].Pos.Line })
 	return c.ps
 }
 

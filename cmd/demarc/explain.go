@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/demarc-io/demarc"
 	"github.com/spf13/cobra"
 
 	"github.com/demarc-io/demarc/render"
@@ -30,6 +31,9 @@ with the file and line of that rule and the rules it outranked.`,
 			if err != nil {
 				return err
 			}
+			if framework == "" {
+				fw = a.frameworkWithControl(res.System, args[0], fw)
+			}
 			x, err := res.Explain(args[0], fw)
 			if err != nil {
 				return err
@@ -38,8 +42,25 @@ with the file and line of that rule and the rules it outranked.`,
 		},
 	}
 	cmd.Flags().StringVarP(&system, "system", "s", "", "system `FILE` (YAML)")
-	cmd.Flags().StringVarP(&framework, "framework", "f", "", "framework `ID` to look the control up in")
+	cmd.Flags().StringVarP(&framework, "framework", "f", "", "framework `ID` to look the control up in (default: the first of the system's frameworks, then any, that has it)")
 	cmd.Flags().StringVarP(&format, "format", "o", "table", formatFlagHelp(formats))
 	_ = cmd.MarkFlagRequired("system") // the flag exists: the error cannot occur
 	return cmd
+}
+
+// frameworkWithControl finds the framework a bare control id belongs to:
+// the system's frameworks first, then every other; fallback when none has it.
+func (a *app) frameworkWithControl(sys *demarc.System, id string, fallback *demarc.Framework) *demarc.Framework {
+	lib := a.lib
+	for _, fid := range sys.Frameworks {
+		if lib.Control(fid, demarc.ControlID(id)) != nil {
+			return lib.Framework(fid)
+		}
+	}
+	for _, fw := range append([]*demarc.Framework{lib.Framework(defaultFramework)}, lib.Frameworks()...) {
+		if fw != nil && lib.Control(fw.ID, demarc.ControlID(id)) != nil {
+			return fw
+		}
+	}
+	return fallback
 }
