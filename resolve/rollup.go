@@ -19,10 +19,17 @@ const (
 // areaSummary is one area rolled up across the system's components.
 type areaSummary struct {
 	mask       uint16
-	parts      []demarc.Part // grouped by party and text, components listed
+	parts      []demarc.Part    // grouped by party and text, components listed
+	byKind     [3][]demarc.Part // parts split: provider, customer, third party
 	gaps       []demarc.Part
-	components []string // components where the area applies
+	components []int // indexes of components where the area applies
 }
+
+const (
+	kindProvider = iota
+	kindCustomer
+	kindThirdParty
+)
 
 // masks returns, per area, the owner bits across components — all that the
 // owner of a control depends on — without building the parts.
@@ -58,7 +65,7 @@ func (r *Resolution) summarize(ai int) areaSummary {
 		if asg.Owner == demarc.OwnerNotApplicable {
 			continue
 		}
-		s.components = append(s.components, name)
+		s.components = append(s.components, ci)
 		if asg.Owner.Gap() {
 			s.gaps = addPart(s.gaps, demarc.Part{Party: demarc.Party{Kind: demarc.PartyKind(asg.Owner)}, Area: asg.Area, Text: asg.Provenance.Decided.Source}, name)
 			continue
@@ -66,6 +73,16 @@ func (r *Resolution) summarize(ai int) areaSummary {
 		for _, p := range asg.Parts {
 			s.parts = addPart(s.parts, p, name)
 		}
+	}
+	for _, p := range s.parts {
+		k := kindThirdParty
+		switch p.Party.Kind {
+		case demarc.PartyProvider:
+			k = kindProvider
+		case demarc.PartyCustomer:
+			k = kindCustomer
+		}
+		s.byKind[k] = append(s.byKind[k], p)
 	}
 	return s
 }
@@ -148,12 +165,13 @@ func (r *Resolution) Matrix(fw *demarc.Framework) *demarc.Matrix {
 	sums := r.summaries()
 	m := &demarc.Matrix{System: r.System.Name, Framework: fw.ID, Summary: demarc.Summary{}}
 	m.Controls = make([]demarc.ControlResult, 0, len(fw.Controls))
+	seen := make([]int, len(r.System.Components))
 	for i := range fw.Controls {
 		c := &fw.Controls[i]
 		if c.Withdrawn {
 			continue
 		}
-		res := r.control(c, sums)
+		res := r.control(c, sums, seen, i+1)
 		m.Summary[res.Owner]++
 		m.Controls = append(m.Controls, res)
 	}
@@ -162,42 +180,48 @@ func (r *Resolution) Matrix(fw *demarc.Framework) *demarc.Matrix {
 
 // Control rolls the resolution up to one control.
 func (r *Resolution) Control(c *demarc.Control) demarc.ControlResult {
-	return r.control(c, r.summaries())
+	return r.control(c, r.summaries(), make([]int, len(r.System.Components)), 1)
 }
 
-func (r *Resolution) control(c *demarc.Control, sums []areaSummary) demarc.ControlResult {
+// control rolls up one control. seen[ci] == stamp marks components already
+// listed, so one scratch slice serves a whole matrix.
+func (r *Resolution) control(c *demarc.Control, sums []areaSummary, seen []int, stamp int) demarc.ControlResult {
 	res := demarc.ControlResult{ID: c.ID, Title: c.Title, Family: c.Family, Areas: c.Areas}
+	lib := r.engine.lib
 	var mask uint16
-	seen := map[string]bool{}
+	var n [3]int
 	for _, id := range c.Areas {
-		ai := r.engine.lib.AreaIndex(id)
+		if ai := lib.AreaIndex(id); ai >= 0 {
+			for k := range n {
+				n[k] += len(sums[ai].byKind[k])
+			}
+		}
+	}
+	res.Provider = make([]demarc.Part, 0, n[kindProvider])
+	res.Customer = make([]demarc.Part, 0, n[kindCustomer])
+	if n[kindThirdParty] > 0 {
+		res.ThirdParty = make([]demarc.Part, 0, n[kindThirdParty])
+	}
+	res.Components = make([]string, 0, len(r.System.Components))
+	for _, id := range c.Areas {
+		ai := lib.AreaIndex(id)
 		if ai < 0 {
 			continue
 		}
 		s := &sums[ai]
 		mask |= s.mask
-		for _, p := range s.parts {
-			switch p.Party.Kind {
-			case demarc.PartyProvider:
-				res.Provider = append(res.Provider, p)
-			case demarc.PartyCustomer:
-				res.Customer = append(res.Customer, p)
-			default:
-				res.ThirdParty = append(res.ThirdParty, p)
-			}
-		}
+		res.Provider = append(res.Provider, s.byKind[kindProvider]...)
+		res.Customer = append(res.Customer, s.byKind[kindCustomer]...)
+		res.ThirdParty = append(res.ThirdParty, s.byKind[kindThirdParty]...)
 		res.Gaps = append(res.Gaps, s.gaps...)
-		for _, comp := range s.components {
-			if !seen[comp] {
-				seen[comp] = true
-				res.Components = append(res.Components, comp)
+		for _, ci := range s.components {
+			if seen[ci] != stamp {
+				seen[ci] = stamp
+				res.Components = append(res.Components, r.System.Components[ci].Name)
 			}
 		}
 	}
 	res.Owner, res.Sharing = ownerOf(mask)
-	if res.Components == nil {
-		res.Components = []string{}
-	}
 	return res
 }
 
