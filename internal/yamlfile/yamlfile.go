@@ -59,7 +59,8 @@ func syntaxProblem(file string, err error) demarc.Problems {
 // Validate checks the document against schema and returns one problem per
 // failing leaf, each at the line of the value it concerns.
 func (d *Doc) Validate(schema *jsonschema.Schema) demarc.Problems {
-	v, err := toJSONValue(d.Root, 0)
+	budget := maxNodes
+	v, err := toJSONValue(d.Root, 0, &budget)
 	if err != nil {
 		return demarc.Problems{{Pos: demarc.Position{File: d.File, Line: d.Root.Line}, Message: err.Error()}}
 	}
@@ -157,20 +158,28 @@ func keyNode(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// maxDepth bounds nesting so that hostile input cannot exhaust the stack.
-const maxDepth = 64
+// maxDepth bounds nesting so that hostile input cannot exhaust the stack,
+// and maxNodes bounds the values reached through aliases, so that a small
+// file of nested aliases cannot expand into billions of values.
+const (
+	maxDepth = 64
+	maxNodes = 1 << 20
+)
 
-func toJSONValue(n *yaml.Node, depth int) (any, error) {
+func toJSONValue(n *yaml.Node, depth int, budget *int) (any, error) {
 	if depth > maxDepth {
 		return nil, fmt.Errorf("nesting deeper than %d levels", maxDepth)
 	}
+	if *budget--; *budget < 0 {
+		return nil, fmt.Errorf("more than %d values once aliases are expanded", maxNodes)
+	}
 	switch n.Kind {
 	case yaml.AliasNode:
-		return toJSONValue(n.Alias, depth+1)
+		return toJSONValue(n.Alias, depth+1, budget)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			v, err := toJSONValue(n.Content[i+1], depth+1)
+			v, err := toJSONValue(n.Content[i+1], depth+1, budget)
 			if err != nil {
 				return nil, err
 			}
@@ -180,7 +189,7 @@ func toJSONValue(n *yaml.Node, depth int) (any, error) {
 	case yaml.SequenceNode:
 		s := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, err := toJSONValue(c, depth+1)
+			v, err := toJSONValue(c, depth+1, budget)
 			if err != nil {
 				return nil, err
 			}
