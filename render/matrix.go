@@ -81,7 +81,7 @@ func dedupeStrings(ss []string) []string {
 func matrixTable(w io.Writer, m *demarc.Matrix, o Options) error {
 	fmt.Fprintf(w, "%s — %s\n\n", m.System, m.Framework)
 	width := o.width()
-	fixed := 10 + 9 + 3*2
+	fixed := 10 + 9 + 4*2 // two fixed columns and four gaps
 	rest := max(width-fixed, 45)
 	t := &table{
 		widths: []int{10, rest * 30 / 100, 9, rest * 35 / 100, rest - rest*30/100 - rest*35/100},
