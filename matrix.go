@@ -23,6 +23,9 @@ type Part struct {
 	// Components are those whose area this part belongs to.
 	Components []string `json:"components,omitempty"`
 	Text       string   `json:"text"`
+	// Teams are the customer teams responsible for a customer part, from
+	// the system's RACI.
+	Teams []string `json:"teams,omitempty"`
 }
 
 // Candidate is a rule that was considered for an assignment.
@@ -79,3 +82,12 @@ type Matrix struct {
 
 // Summary counts controls per owner.
 type Summary map[Owner]int
+
+// RACI names the customer teams responsible, accountable, consulted and
+// informed for an area.
+type RACI struct {
+	Responsible []string `json:"responsible,omitempty"`
+	Accountable []string `json:"accountable,omitempty"`
+	Consulted   []string `json:"consulted,omitempty"`
+	Informed    []string `json:"informed,omitempty"`
+}

@@ -1,5 +1,7 @@
 package demarc
 
+import "strings"
+
 // System is the customer's workload: the components it runs, the teams that
 // do the customer's part, and the contracts and beliefs that move
 // boundaries.
@@ -78,4 +80,13 @@ type Assumption struct {
 	Owner     Owner    `json:"owner" yaml:"owner"`
 	Note      string   `json:"note,omitempty" yaml:"note,omitempty"`
 	Pos       Position `json:"-" yaml:"-"`
+}
+
+// MatchArea reports whether a team's area pattern — an area id, or a prefix
+// ending in ".*" such as "os.*" — covers area.
+func MatchArea(pattern string, area AreaID) bool {
+	if prefix, ok := strings.CutSuffix(pattern, ".*"); ok {
+		return strings.HasPrefix(string(area), prefix+".")
+	}
+	return pattern == string(area)
 }

@@ -48,6 +48,9 @@ func explainText(w io.Writer, x *resolve.Explanation, o Options) error {
 	}
 	for _, a := range x.Areas {
 		fmt.Fprintf(&b, "\n%s — %s: %s\n", a.Area.ID, a.Area.Title, paint(o, a.Owner, string(a.Owner)))
+		if t := raciLine(a.Teams); t != "" {
+			fmt.Fprintf(&b, "  customer teams: %s\n", t)
+		}
 		for _, cell := range a.Cells {
 			writeCell(&b, cell, comps[cell.Component], o)
 		}
@@ -83,7 +86,11 @@ func explainMarkdown(w io.Writer, x *resolve.Explanation) error {
 		fmt.Fprintf(&b, "# Area %s\n\nSystem %s.\n", x.Areas[0].Area.ID, mdEscape(x.System))
 	}
 	for _, a := range x.Areas {
-		fmt.Fprintf(&b, "\n## %s — %s (%s)\n\n| Component | Service | Owner | Parts | Decided by |\n|---|---|---|---|---|\n", a.Area.ID, mdEscape(a.Area.Title), a.Owner)
+		fmt.Fprintf(&b, "\n## %s — %s (%s)\n\n", a.Area.ID, mdEscape(a.Area.Title), a.Owner)
+		if t := raciLine(a.Teams); t != "" {
+			fmt.Fprintf(&b, "Customer teams: %s.\n\n", mdEscape(t))
+		}
+		fmt.Fprintf(&b, "| Component | Service | Owner | Parts | Decided by |\n|---|---|---|---|---|\n")
 		for _, cell := range a.Cells {
 			var parts []string
 			for _, p := range cell.Parts {
@@ -94,4 +101,18 @@ func explainMarkdown(w io.Writer, x *resolve.Explanation) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// raciLine renders RACI as "responsible: platform; accountable: security".
+func raciLine(x demarc.RACI) string {
+	var parts []string
+	for _, r := range []struct {
+		role  string
+		teams []string
+	}{{"responsible", x.Responsible}, {"accountable", x.Accountable}, {"consulted", x.Consulted}, {"informed", x.Informed}} {
+		if len(r.teams) > 0 {
+			parts = append(parts, r.role+": "+strings.Join(r.teams, ", "))
+		}
+	}
+	return strings.Join(parts, "; ")
 }

@@ -25,6 +25,7 @@ type Explanation struct {
 type AreaExplanation struct {
 	Area  demarc.Area         `json:"area"`
 	Owner demarc.Owner        `json:"owner"`
+	Teams demarc.RACI         `json:"teams"`
 	Cells []demarc.Assignment `json:"components"`
 }
 
@@ -58,7 +59,7 @@ func (r *Resolution) Explain(target string, fw *demarc.Framework) (*Explanation,
 
 func (r *Resolution) explainArea(a demarc.Area) AreaExplanation {
 	ai := r.engine.lib.AreaIndex(a.ID)
-	x := AreaExplanation{Area: a}
+	x := AreaExplanation{Area: a, Teams: r.RACI(a.ID)}
 	for ci := range r.cells {
 		x.Cells = append(x.Cells, r.named(ci, r.cells[ci][ai]))
 	}

@@ -74,7 +74,15 @@ func (r *Resolution) summarize(ai int) areaSummary {
 			s.parts = addPart(s.parts, p, name)
 		}
 	}
-	for _, p := range s.parts {
+	var teams []string
+	if len(r.System.Teams) > 0 {
+		teams = r.RACI(r.engine.areas[ai].ID).Responsible
+	}
+	for i, p := range s.parts {
+		if p.Party.Kind == demarc.PartyCustomer {
+			s.parts[i].Teams = teams
+			p.Teams = teams
+		}
 		k := kindThirdParty
 		switch p.Party.Kind {
 		case demarc.PartyProvider:

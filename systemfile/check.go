@@ -153,20 +153,11 @@ func (c *checker) teams() {
 
 func (c *checker) patternMatches(pat string) bool {
 	for _, a := range c.lib.Areas() {
-		if MatchArea(pat, a.ID) {
+		if demarc.MatchArea(pat, a.ID) {
 			return true
 		}
 	}
 	return false
-}
-
-// MatchArea reports whether a team's area pattern ("os.patching" or
-// "os.*") covers area.
-func MatchArea(pattern string, area demarc.AreaID) bool {
-	if prefix, ok := strings.CutSuffix(pattern, ".*"); ok {
-		return strings.HasPrefix(string(area), prefix+".")
-	}
-	return pattern == string(area)
 }
 
 func (c *checker) overrides() {
