@@ -52,9 +52,12 @@ type ServiceModel struct {
 	ID          Model  `json:"id" yaml:"id"`
 	Title       string `json:"title" yaml:"title"`
 	Description string `json:"description" yaml:"description"`
-	// Boundary is the highest stack layer the provider runs for this model.
-	// A component that runs on another takes the areas of this layer and
-	// those below it from the component beneath. Empty for on-prem.
+	// Boundary is the highest stack layer of the substrate the model's
+	// service is delivered on: virtualization for IaaS, container for CaaS,
+	// runtime for PaaS, FaaS and SaaS (the SaaS application itself is the
+	// provider's own). A component that runs on another takes the areas of
+	// this layer and those below it from the component beneath. Empty for
+	// on-prem, which runs on nothing.
 	Boundary Layer    `json:"boundary,omitempty" yaml:"boundary,omitempty"`
 	Defaults []Rule   `json:"defaults" yaml:"defaults"`
 	Pos      Position `json:"-" yaml:"-"`

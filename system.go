@@ -40,11 +40,13 @@ const (
 
 // Component is one part of a system, using one service. RunsOn names the
 // component beneath it, whose areas below this component's boundary it
-// inherits. OperatedBy names a third party that runs the component; its
-// customer-side work is then that party's, not the system owner's.
+// inherits. OperatedBy names a party that runs the component for the system
+// owner; its customer-side work is then that party's. Provider names who
+// provides a generic service (a SaaS vendor the library does not know).
 type Component struct {
-	Name        string    `json:"name" yaml:"name"`
-	Service     ServiceID `json:"service" yaml:"service"`
+	Name        string     `json:"name" yaml:"name"`
+	Service     ServiceID  `json:"service" yaml:"service"`
+	Provider    ProviderID `json:"provider,omitempty" yaml:"provider,omitempty"`
 	RunsOn      string    `json:"runs_on,omitempty" yaml:"runs_on,omitempty"`
 	OperatedBy  string    `json:"operated_by,omitempty" yaml:"operated_by,omitempty"`
 	Description string    `json:"description,omitempty" yaml:"description,omitempty"`

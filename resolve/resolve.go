@@ -131,7 +131,7 @@ func (e *Engine) resolveComponent(r *Resolution, ci int, ovr map[overrideKey][]*
 				asg.Parts = renameProvider(asg.Parts, provider)
 			}
 			if comp.OperatedBy != "" {
-				asg = e.operatedBy(asg, comp.OperatedBy)
+				asg = e.operatedBy(asg, comp.OperatedBy, r.isProvider(comp.OperatedBy))
 			}
 			cells[ai] = &asg
 		default:
@@ -156,13 +156,16 @@ func (r *Resolution) componentIndex(name string) int {
 func (r *Resolution) providerName(ci int) string {
 	comp := &r.System.Components[ci]
 	svc := r.engine.lib.Service(comp.Service)
-	for svc != nil && svc.Provider == "generic" && comp.RunsOn != "" {
+	for svc != nil && svc.Provider == "generic" && comp.RunsOn != "" && comp.Provider == "" {
 		j := r.componentIndex(comp.RunsOn)
 		if j < 0 || j == ci {
 			break
 		}
 		ci, comp = j, &r.System.Components[j]
 		svc = r.engine.lib.Service(comp.Service)
+	}
+	if comp.Provider != "" {
+		return string(comp.Provider)
 	}
 	if svc == nil {
 		return ""
@@ -240,12 +243,26 @@ func renameProvider(parts []demarc.Part, name string) []demarc.Part {
 	return out
 }
 
+// isProvider reports whether party plays provider in this system: the
+// library knows it as a provider, or a component names it as its provider.
+func (r *Resolution) isProvider(party string) bool {
+	if r.engine.lib.Provider(demarc.ProviderID(party)) != nil {
+		return true
+	}
+	for _, c := range r.System.Components {
+		if string(c.Provider) == party {
+			return true
+		}
+	}
+	return false
+}
+
 // operatedBy hands the customer's side of a component run by someone else
-// to that party: a known provider, or else a third party. The system owner
-// keeps validating.
-func (e *Engine) operatedBy(asg demarc.Assignment, operator string) demarc.Assignment {
+// to that party — as a provider when it plays one in the system, else as a
+// third party. The system owner keeps validating.
+func (e *Engine) operatedBy(asg demarc.Assignment, operator string, provider bool) demarc.Assignment {
 	kind, owner := demarc.PartyThirdParty, demarc.OwnerThirdParty
-	if e.lib.Provider(demarc.ProviderID(operator)) != nil {
+	if provider {
 		kind, owner = demarc.PartyProvider, demarc.OwnerProvider
 	}
 	parts := make([]demarc.Part, len(asg.Parts))
@@ -256,8 +273,12 @@ func (e *Engine) operatedBy(asg demarc.Assignment, operator string) demarc.Assig
 		}
 	}
 	asg.Parts = parts
-	if asg.Owner == demarc.OwnerCustomer {
+	switch {
+	case asg.Owner == demarc.OwnerCustomer:
 		asg.Owner = owner
+	case asg.Owner == demarc.OwnerShared && kind == demarc.PartyProvider:
+		// Both parts now fall to providers: nothing is left to the customer.
+		asg.Owner, asg.Sharing = demarc.OwnerProvider, ""
 	}
 	if asg.Duties != nil {
 		d := make(demarc.Duties, len(asg.Duties))

@@ -42,8 +42,13 @@ func (c *checker) components() {
 			c.add(comp.Pos, field+".name", "duplicate component name %q (first at line %d)", comp.Name, first)
 		}
 		seen[comp.Name] = comp.Pos.Line
-		if c.lib.Service(comp.Service) == nil {
+		svc := c.lib.Service(comp.Service)
+		if svc == nil {
 			c.add(comp.Pos, field+".service", "unknown service %q%s", comp.Service, library.Suggest(string(comp.Service), c.serviceIDs()))
+			continue
+		}
+		if comp.Provider != "" && svc.Provider != "generic" {
+			c.add(comp.Pos, field+".provider", "%s is provided by %s; name a provider only for generic/* services", comp.Service, svc.Provider)
 		}
 	}
 }

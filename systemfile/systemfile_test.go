@@ -71,6 +71,7 @@ func TestBadSystemFiles(t *testing.T) {
 		{"override of unknown area", "name: s\ncomponents:\n  - name: a\n    service: generic/iaas\noverrides:\n  - area: os.patchin\n    owner: provider\n    reason: r\n", []string{"sys.yaml:6", `unknown area "os.patchin"`}},
 		{"team with unknown area", "name: s\ncomponents:\n  - name: a\n    service: generic/iaas\nteams:\n  - name: ops\n    responsible: [os.patchin, nothing.*]\n", []string{"sys.yaml:6", `"os.patchin" matches no area`, `"nothing.*" matches no area`}},
 		{"syntax", "name: s\ncomponents:\n  - name: a\n    service: [generic/iaas\n", []string{"sys.yaml:", "invalid YAML"}},
+		{"provider on a named service", "name: s\ncomponents:\n  - name: a\n    service: generic/iaas\n  - name: b\n    service: azure/functions\n    provider: acme\n", []string{"sys.yaml:5", "components[1].provider", "only for generic/* services"}},
 		{"wrong type", "name: [s]\ncomponents:\n  - name: a\n    service: generic/iaas\n", []string{"sys.yaml:1", "name", "expected string"}},
 	}
 	for _, c := range cases {

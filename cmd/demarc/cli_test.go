@@ -13,11 +13,14 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
+// repoRoot is the repository root, where users run demarc from.
+var repoRoot, _ = filepath.Abs("../..")
+
 // runCLI runs demarc from the repository root, as a user would.
 func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	t.Chdir("../..")
+	t.Chdir(repoRoot)
 	code = run(context.Background(), args, strings.NewReader(""), &out, &errb)
 	return out.String(), errb.String(), code
 }
