@@ -51,10 +51,7 @@ func partAreas(parts []demarc.Part, all []string) []string {
 	for _, party := range parties {
 		var items []string
 		for _, area := range areas[party] {
-			s, cs := area, comps[key{party, area}]
-			if len(cs) < len(all) {
-				s += " (" + strings.Join(cs, ", ") + ")"
-			}
+			s := area + componentNote(comps[key{party, area}], all)
 			items = append(items, s)
 		}
 		s := strings.Join(items, ", ")
@@ -64,6 +61,28 @@ func partAreas(parts []demarc.Part, all []string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// componentNote names the components a part applies to: nothing when it
+// applies to all of them, "all but x" when it misses only a few.
+func componentNote(cs, all []string) string {
+	switch {
+	case len(cs) >= len(all):
+		return ""
+	case len(cs) > len(all)/2 && len(all)-len(cs) < len(cs):
+		in := map[string]bool{}
+		for _, c := range cs {
+			in[c] = true
+		}
+		var missing []string
+		for _, c := range all {
+			if !in[c] {
+				missing = append(missing, c)
+			}
+		}
+		return " (all but " + strings.Join(missing, ", ") + ")"
+	}
+	return " (" + strings.Join(cs, ", ") + ")"
 }
 
 func dedupeStrings(ss []string) []string {
