@@ -47,10 +47,10 @@ type Component struct {
 	Name        string     `json:"name" yaml:"name"`
 	Service     ServiceID  `json:"service" yaml:"service"`
 	Provider    ProviderID `json:"provider,omitempty" yaml:"provider,omitempty"`
-	RunsOn      string    `json:"runs_on,omitempty" yaml:"runs_on,omitempty"`
-	OperatedBy  string    `json:"operated_by,omitempty" yaml:"operated_by,omitempty"`
-	Description string    `json:"description,omitempty" yaml:"description,omitempty"`
-	Pos         Position  `json:"-" yaml:"-"`
+	RunsOn      string     `json:"runs_on,omitempty" yaml:"runs_on,omitempty"`
+	OperatedBy  string     `json:"operated_by,omitempty" yaml:"operated_by,omitempty"`
+	Description string     `json:"description,omitempty" yaml:"description,omitempty"`
+	Pos         Position   `json:"-" yaml:"-"`
 }
 
 // Team is a customer team and the areas it takes, as RACI. An entry may
