@@ -29,6 +29,7 @@ type Service struct {
 	Description string             `json:"description,omitempty" yaml:"description,omitempty"`
 	Overrides   []Rule             `json:"overrides,omitempty" yaml:"overrides,omitempty"`
 	Features    map[string]Feature `json:"features,omitempty" yaml:"features,omitempty"`
+	LogSources  []LogSource        `json:"log_sources,omitempty" yaml:"log_sources,omitempty"`
 	Provider    ProviderID         `json:"provider" yaml:"-"` // set by the loader
 	Pos         Position           `json:"-" yaml:"-"`
 }

@@ -14,7 +14,19 @@ type System struct {
 	Teams              []Team         `json:"teams,omitempty" yaml:"teams,omitempty"`
 	Overrides          []Override     `json:"overrides,omitempty" yaml:"overrides,omitempty"`
 	Assumptions        []Assumption   `json:"assumptions,omitempty" yaml:"assumptions,omitempty"`
-	Pos                Position       `json:"-" yaml:"-"`
+	// Attestations are the provider attestations the customer relies on,
+	// inline; AttestationFiles name register files to load as well,
+	// relative to the system file.
+	Attestations     []Attestation `json:"attestations,omitempty" yaml:"attestations,omitempty"`
+	AttestationFiles []string      `json:"attestation_files,omitempty" yaml:"attestation_files,omitempty"`
+	Contracts        []Contract    `json:"contracts,omitempty" yaml:"contracts,omitempty"`
+	// Regulations in scope by id (gdpr, hipaa …), besides those the
+	// frameworks bring in.
+	Regulations []string `json:"regulations,omitempty" yaml:"regulations,omitempty"`
+	// Requires lists security features every component must offer, such
+	// as customer-managed-keys; a component may add its own.
+	Requires []string `json:"requires,omitempty" yaml:"requires,omitempty"`
+	Pos      Position `json:"-" yaml:"-"`
 }
 
 // Component returns the component named name, or nil when there is none.
@@ -49,6 +61,7 @@ type Component struct {
 	Provider    ProviderID `json:"provider,omitempty" yaml:"provider,omitempty"`
 	RunsOn      string     `json:"runs_on,omitempty" yaml:"runs_on,omitempty"`
 	OperatedBy  string     `json:"operated_by,omitempty" yaml:"operated_by,omitempty"`
+	Requires    []string   `json:"requires,omitempty" yaml:"requires,omitempty"`
 	Description string     `json:"description,omitempty" yaml:"description,omitempty"`
 	Pos         Position   `json:"-" yaml:"-"`
 }
@@ -62,7 +75,10 @@ type Team struct {
 	Accountable []string `json:"accountable,omitempty" yaml:"accountable,omitempty"`
 	Consulted   []string `json:"consulted,omitempty" yaml:"consulted,omitempty"`
 	Informed    []string `json:"informed,omitempty" yaml:"informed,omitempty"`
-	Pos         Position `json:"-" yaml:"-"`
+	// CUECs are the complementary user-entity controls the team has taken,
+	// by id.
+	CUECs []string `json:"cuecs,omitempty" yaml:"cuecs,omitempty"`
+	Pos   Position `json:"-" yaml:"-"`
 }
 
 // Override moves an area to another party for one component (or, with no

@@ -32,6 +32,8 @@ func build(files []*File) (*Library, error) {
 			fw := f.Frameworks[i]
 			l.frameworks[fw.ID] = &fw
 		}
+		l.incidents = mergeByID(l.incidents, f.Incidents, func(x demarc.IncidentType) string { return x.ID })
+		l.regs = mergeByID(l.regs, f.Regulations, func(x demarc.Regulation) string { return x.ID })
 	}
 	l.indexServices()
 	ps = append(ps, l.check()...)
@@ -108,6 +110,22 @@ func (l *Library) indexControls() {
 
 func lower(s string) string { return strings.ToLower(s) }
 
+// mergeByID appends add to list, an entry replacing the one with its id.
+func mergeByID[T any](list, add []T, id func(T) string) []T {
+	for _, x := range add {
+		replaced := false
+		for i := range list {
+			if id(list[i]) == id(x) {
+				list[i], replaced = x, true
+			}
+		}
+		if !replaced {
+			list = append(list, x)
+		}
+	}
+	return list
+}
+
 // checkDuplicates finds ids used twice within one file.
 func checkDuplicates(f *File) demarc.Problems {
 	var ps demarc.Problems
@@ -133,6 +151,14 @@ func checkDuplicates(f *File) demarc.Problems {
 		for _, s := range p.Services {
 			dup("service", string(s.ID), s.Pos, services)
 		}
+	}
+	seen = map[string]demarc.Position{}
+	for _, x := range f.Incidents {
+		dup("incident type", x.ID, x.Pos, seen)
+	}
+	seen = map[string]demarc.Position{}
+	for _, x := range f.Regulations {
+		dup("regulation", x.ID, x.Pos, seen)
 	}
 	seen = map[string]demarc.Position{}
 	for _, fw := range f.Frameworks {

@@ -22,6 +22,21 @@ func (l *Library) check() demarc.Problems {
 	for _, fw := range l.Frameworks() {
 		ps = append(ps, l.checkFramework(fw)...)
 	}
+	for _, it := range l.incidents {
+		for _, list := range [][]demarc.AreaID{it.Investigate, it.Remediate, it.Communicate} {
+			ps = append(ps, l.checkAreas(it.Pos, "incidents."+it.ID, list)...)
+		}
+	}
+	return ps
+}
+
+func (l *Library) checkAreas(pos demarc.Position, field string, ids []demarc.AreaID) demarc.Problems {
+	var ps demarc.Problems
+	for _, a := range ids {
+		if l.Area(a) == nil {
+			ps = append(ps, demarc.Problem{Pos: pos, Field: field, Message: l.unknownArea(a)})
+		}
+	}
 	return ps
 }
 
@@ -32,6 +47,14 @@ func (l *Library) checkService(p *demarc.Provider, s *demarc.Service) demarc.Pro
 	}
 	if l.models[s.Model] == nil {
 		ps = append(ps, demarc.Problem{Pos: s.Pos, Field: "model", Message: fmt.Sprintf("unknown service model %q", s.Model)})
+	}
+	seen := map[string]bool{}
+	for _, src := range s.LogSources {
+		if seen[src.ID] {
+			ps = append(ps, demarc.Problem{Pos: s.Pos, Field: "log_sources", Message: fmt.Sprintf("service %s lists log source %q twice", s.ID, src.ID)})
+		}
+		seen[src.ID] = true
+		ps = append(ps, l.checkAreas(s.Pos, "log_sources."+src.ID+".areas", src.Areas)...)
 	}
 	return append(ps, l.checkRules(s.Overrides, "overrides")...)
 }

@@ -21,6 +21,8 @@ type Library struct {
 	services   map[demarc.ServiceID]*demarc.Service
 	frameworks map[demarc.FrameworkID]*demarc.Framework
 	controls   map[demarc.FrameworkID]map[demarc.ControlID]*demarc.Control
+	incidents  []demarc.IncidentType
+	regs       []demarc.Regulation
 }
 
 var (
@@ -107,4 +109,30 @@ func sortedValues[K ~string, V any](m map[K]*V) []*V {
 		out[i] = m[k]
 	}
 	return out
+}
+
+// Incidents returns every incident type in library order.
+func (l *Library) Incidents() []demarc.IncidentType { return l.incidents }
+
+// Incident returns the incident type with id, or nil when there is none.
+func (l *Library) Incident(id string) *demarc.IncidentType {
+	for i := range l.incidents {
+		if l.incidents[i].ID == id {
+			return &l.incidents[i]
+		}
+	}
+	return nil
+}
+
+// Regulations returns every regulation in library order.
+func (l *Library) Regulations() []demarc.Regulation { return l.regs }
+
+// Regulation returns the regulation with id, or nil when there is none.
+func (l *Library) Regulation(id string) *demarc.Regulation {
+	for i := range l.regs {
+		if l.regs[i].ID == id {
+			return &l.regs[i]
+		}
+	}
+	return nil
 }

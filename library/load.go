@@ -40,10 +40,12 @@ func librarySchema() (*jsonschema.Schema, error) {
 
 // File is the content of one library file.
 type File struct {
-	Areas      []demarc.Area         `yaml:"areas"`
-	Models     []demarc.ServiceModel `yaml:"models"`
-	Providers  []demarc.Provider     `yaml:"providers"`
-	Frameworks []demarc.Framework    `yaml:"frameworks"`
+	Areas       []demarc.Area         `yaml:"areas"`
+	Models      []demarc.ServiceModel `yaml:"models"`
+	Providers   []demarc.Provider     `yaml:"providers"`
+	Frameworks  []demarc.Framework    `yaml:"frameworks"`
+	Incidents   []demarc.IncidentType `yaml:"incidents"`
+	Regulations []demarc.Regulation   `yaml:"regulations"`
 }
 
 // Load returns the built-in content extended by the given user library
@@ -164,6 +166,12 @@ func (f *File) setPositions(doc *yamlfile.Doc) {
 			s.Provider = p.ID
 			setRulePositions(doc, s.Overrides, "providers", i, "services", j, "overrides")
 		}
+	}
+	for i := range f.Incidents {
+		f.Incidents[i].Pos = doc.Pos("incidents", i)
+	}
+	for i := range f.Regulations {
+		f.Regulations[i].Pos = doc.Pos("regulations", i)
 	}
 	for i := range f.Frameworks {
 		fw := &f.Frameworks[i]
