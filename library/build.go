@@ -34,6 +34,7 @@ func build(files []*File) (*Library, error) {
 		}
 		l.incidents = mergeByID(l.incidents, f.Incidents, func(x demarc.IncidentType) string { return x.ID })
 		l.regs = mergeByID(l.regs, f.Regulations, func(x demarc.Regulation) string { return x.ID })
+		l.features = mergeByID(l.features, f.Features, func(x demarc.FeatureInfo) string { return x.ID })
 	}
 	l.indexServices()
 	ps = append(ps, l.check()...)

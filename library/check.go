@@ -22,6 +22,9 @@ func (l *Library) check() demarc.Problems {
 	for _, fw := range l.Frameworks() {
 		ps = append(ps, l.checkFramework(fw)...)
 	}
+	for _, f := range l.features {
+		ps = append(ps, l.checkAreas(f.Pos, "features."+f.ID, f.Areas)...)
+	}
 	for _, it := range l.incidents {
 		for _, list := range [][]demarc.AreaID{it.Investigate, it.Remediate, it.Communicate} {
 			ps = append(ps, l.checkAreas(it.Pos, "incidents."+it.ID, list)...)

@@ -23,6 +23,7 @@ type Library struct {
 	controls   map[demarc.FrameworkID]map[demarc.ControlID]*demarc.Control
 	incidents  []demarc.IncidentType
 	regs       []demarc.Regulation
+	features   []demarc.FeatureInfo
 }
 
 var (
@@ -132,6 +133,19 @@ func (l *Library) Regulation(id string) *demarc.Regulation {
 	for i := range l.regs {
 		if l.regs[i].ID == id {
 			return &l.regs[i]
+		}
+	}
+	return nil
+}
+
+// Features returns every security feature a system can require.
+func (l *Library) Features() []demarc.FeatureInfo { return l.features }
+
+// Feature returns the feature with id, or nil when there is none.
+func (l *Library) Feature(id string) *demarc.FeatureInfo {
+	for i := range l.features {
+		if l.features[i].ID == id {
+			return &l.features[i]
 		}
 	}
 	return nil

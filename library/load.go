@@ -46,6 +46,7 @@ type File struct {
 	Frameworks  []demarc.Framework    `yaml:"frameworks"`
 	Incidents   []demarc.IncidentType `yaml:"incidents"`
 	Regulations []demarc.Regulation   `yaml:"regulations"`
+	Features    []demarc.FeatureInfo  `yaml:"features"`
 }
 
 // Load returns the built-in content extended by the given user library
@@ -172,6 +173,9 @@ func (f *File) setPositions(doc *yamlfile.Doc) {
 	}
 	for i := range f.Regulations {
 		f.Regulations[i].Pos = doc.Pos("regulations", i)
+	}
+	for i := range f.Features {
+		f.Features[i].Pos = doc.Pos("features", i)
 	}
 	for i := range f.Frameworks {
 		fw := &f.Frameworks[i]

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/demarc-io/demarc"
+	"github.com/demarc-io/demarc/library"
 )
 
 // Resolution is a resolved system: the owner of every area on every
@@ -323,3 +324,9 @@ func (r *Resolution) Assignment(component string, area demarc.AreaID) *demarc.As
 
 // Areas returns the library areas, in the order Cells uses.
 func (r *Resolution) Areas() []demarc.Area { return r.engine.areas }
+
+// Library returns the library the resolution was made against.
+func (r *Resolution) Library() *library.Library { return r.engine.lib }
+
+// Engine returns the engine that made the resolution.
+func (r *Resolution) Engine() *Engine { return r.engine }

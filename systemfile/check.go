@@ -20,6 +20,8 @@ func Check(sys *demarc.System, lib *library.Library) demarc.Problems {
 	c.teams()
 	c.overrides()
 	c.assumptions()
+	c.attestations()
+	c.regulations()
 	sort.SliceStable(c.ps, func(i, j int) bool { return c.ps[i].Pos.Line < c.ps[j].Pos.Line })
 	return c.ps
 }
@@ -178,5 +180,85 @@ func (c *checker) assumptions() {
 		field := fmt.Sprintf("assumptions[%d]", i)
 		c.area(a.Pos, field+".area", a.Area)
 		c.component(a.Pos, field+".component", a.Component)
+	}
+}
+
+// parties returns the providers and operators the system itself names.
+func (c *checker) parties() map[string]bool {
+	m := map[string]bool{}
+	for _, comp := range c.sys.Components {
+		if comp.Provider != "" {
+			m[string(comp.Provider)] = true
+		}
+		if comp.OperatedBy != "" {
+			m[comp.OperatedBy] = true
+		}
+	}
+	return m
+}
+
+func (c *checker) attestations() {
+	named := c.parties()
+	ids := map[string]demarc.Position{}
+	cuecs := map[string]bool{}
+	for i, a := range c.sys.Attestations {
+		field := fmt.Sprintf("attestations[%d]", i)
+		if first, ok := ids[a.ID]; ok {
+			c.add(a.Pos, field+".id", "duplicate attestation id %q (first at %s)", a.ID, first)
+		}
+		ids[a.ID] = a.Pos
+		if c.lib.Provider(a.Provider) == nil && !named[string(a.Provider)] {
+			c.add(a.Pos, field+".provider", "unknown provider %q: name a library provider or a provider/operator of one of the system's components", a.Provider)
+		}
+		if a.Period.To.Before(a.Period.From.Time) {
+			c.add(a.Pos, field+".period", "period ends (%s) before it starts (%s)", a.Period.To, a.Period.From)
+		}
+		for j, s := range a.Services {
+			c.attestedService(a, fmt.Sprintf("%s.services[%d]", field, j), s, named)
+		}
+		for j, fw := range a.Frameworks {
+			if c.lib.Framework(fw) == nil {
+				c.add(a.Pos, fmt.Sprintf("%s.frameworks[%d]", field, j), "unknown framework %q%s", fw, library.Suggest(string(fw), c.frameworkIDs()))
+			}
+		}
+		for j, q := range a.CUECs {
+			cuecs[q.ID] = true
+			for _, ar := range q.Areas {
+				c.area(a.Pos, fmt.Sprintf("%s.cuecs[%d].areas", field, j), ar)
+			}
+		}
+	}
+	for i, t := range c.sys.Teams {
+		for _, id := range t.CUECs {
+			if !cuecs[id] {
+				c.add(t.Pos, fmt.Sprintf("teams[%d].cuecs", i), "no attestation lists a CUEC %q", id)
+			}
+		}
+	}
+}
+
+func (c *checker) attestedService(a demarc.Attestation, field, s string, named map[string]bool) {
+	prov, name, _ := strings.Cut(s, "/")
+	if prov != string(a.Provider) && !(prov == "generic" && name != "*") {
+		c.add(a.Pos, field, "%q is not a service of %s, whose attestation this is", s, a.Provider)
+		return
+	}
+	if name == "*" || named[prov] {
+		return
+	}
+	if c.lib.Service(demarc.ServiceID(s)) == nil {
+		c.add(a.Pos, field, "unknown service %q%s", s, library.Suggest(s, c.serviceIDs()))
+	}
+}
+
+func (c *checker) regulations() {
+	for i, id := range c.sys.Regulations {
+		if c.lib.Regulation(id) == nil {
+			var known []string
+			for _, r := range c.lib.Regulations() {
+				known = append(known, r.ID)
+			}
+			c.add(c.sys.Pos, fmt.Sprintf("regulations[%d]", i), "unknown regulation %q%s", id, library.Suggest(id, known))
+		}
 	}
 }

@@ -52,6 +52,9 @@ func Load(path string, lib *library.Library) (*demarc.System, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := loadAttestationFiles(sys, path); err != nil {
+		return nil, err
+	}
 	return sys, Check(sys, lib).Err()
 }
 
@@ -208,5 +211,11 @@ func setPositions(sys *demarc.System, doc *yamlfile.Doc) {
 	}
 	for i := range sys.Assumptions {
 		sys.Assumptions[i].Pos = doc.Pos("assumptions", i)
+	}
+	for i := range sys.Attestations {
+		sys.Attestations[i].Pos = doc.Pos("attestations", i)
+	}
+	for i := range sys.Contracts {
+		sys.Contracts[i].Pos = doc.Pos("contracts", i)
 	}
 }
