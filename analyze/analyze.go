@@ -117,3 +117,6 @@ func appendUnique(list []string, s string) []string {
 	}
 	return append(list, s)
 }
+
+// suggest proposes the ids closest to id, for error messages.
+func suggest(id string, known []string) string { return library.Suggest(id, known) }

@@ -56,7 +56,7 @@ func (a *Analysis) resolutionGaps() []demarc.Gap {
 			gaps = append(gaps, demarc.Gap{
 				ID: "unassigned/" + string(area.ID), Kind: demarc.GapUnassigned, Severity: demarc.SeverityHigh,
 				Title:   fmt.Sprintf("Nobody owns %s", area.ID),
-				Message: fmt.Sprintf("No system override, service statement, provider statement or model default says who does %q (%s) on %s.", area.Title, area.ID, strings.Join(comps, ", ")),
+				Message: fmt.Sprintf("No system override, service statement, provider statement or model default says who does %q (%s) on %s.", area.Title, area.ID, a.phrase(comps)),
 				Fix:     fmt.Sprintf("Add an override for %s to the system file naming the owner and the contract behind it, or add the area to the service's statement in a library file.", area.ID),
 				Areas:   []demarc.AreaID{area.ID}, Controls: a.controlsOf(area.ID), Components: comps, Party: "customer",
 			})
@@ -186,7 +186,7 @@ func (a *Analysis) noCustomerOwner() []demarc.Gap {
 		if critical(id) {
 			sev = demarc.SeverityMedium
 		}
-		msg := fmt.Sprintf("The customer's part of %s (%s) on %s has no responsible team.", area.Title, id, strings.Join(needs[id].comps, ", "))
+		msg := fmt.Sprintf("The customer's part of %s (%s) on %s has no responsible team.", area.Title, id, a.phrase(needs[id].comps))
 		if len(raci.Accountable) > 0 {
 			msg += " " + strings.Join(raci.Accountable, ", ") + " is accountable but nobody is responsible."
 		}
@@ -199,6 +199,15 @@ func (a *Analysis) noCustomerOwner() []demarc.Gap {
 		})
 	}
 	return gaps
+}
+
+// phrase names components for a sentence: "every component" when all are
+// involved.
+func (a *Analysis) phrase(comps []string) string {
+	if n := len(a.components()); len(comps) == n && n > 2 {
+		return fmt.Sprintf("every component (%d)", n)
+	}
+	return strings.Join(comps, ", ")
 }
 
 func (a *Analysis) componentNames() []string {

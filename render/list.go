@@ -60,33 +60,11 @@ func List(w io.Writer, l *Listing, f Format, o Options) error {
 }
 
 func listTable(w io.Writer, l *Listing, o Options) error {
-	widths := make([]int, len(l.Header))
-	for i, h := range l.Header {
-		widths[i] = len(h)
-	}
-	for _, r := range l.Rows {
-		for i, c := range r {
-			widths[i] = max(widths[i], len([]rune(c)))
-		}
-	}
-	// Shrink the widest column until the table fits the terminal.
-	for total(widths)+2*(len(widths)-1) > o.width() {
-		wi := 0
-		for i := range widths {
-			if widths[i] > widths[wi] {
-				wi = i
-			}
-		}
-		if widths[wi] <= 12 {
-			break
-		}
-		widths[wi]--
-	}
 	upper := make([]string, len(l.Header))
 	for i, h := range l.Header {
 		upper[i] = strings.ToUpper(h)
 	}
-	t := &table{widths: widths, header: upper, rows: l.Rows}
+	t := &table{widths: fitWidths(l.Header, l.Rows, o.width()), header: upper, rows: l.Rows}
 	if err := t.write(w); err != nil {
 		return err
 	}

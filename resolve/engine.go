@@ -129,3 +129,20 @@ func duties(r *demarc.Rule) demarc.Duties {
 	}
 	return d
 }
+
+// ServiceAssignments returns what the statements alone say about every
+// area of service s — its overrides, its provider's statement, its model's
+// defaults — one assignment per library area, in catalog order. s need not
+// be in the library: pass a made-up service to see a provider's statement
+// applied to a model.
+func (e *Engine) ServiceAssignments(s *demarc.Service) []demarc.Assignment {
+	choices, ok := e.base[s.ID]
+	if !ok || e.lib.Service(s.ID) != s {
+		choices = e.serviceChoices(s)
+	}
+	out := make([]demarc.Assignment, len(choices))
+	for i := range choices {
+		out[i] = choices[i].tmpl
+	}
+	return out
+}

@@ -27,7 +27,7 @@ with the file and line of that rule and the rules it outranked.`,
 			if err != nil {
 				return err
 			}
-			res, fw, err := a.resolveSystem(system, framework)
+			res, fw, err := a.resolveSystem(system, framework, nil)
 			if err != nil {
 				return err
 			}

@@ -37,7 +37,7 @@ nist-800-53-r5.`,
 			if err != nil {
 				return err
 			}
-			res, fw, err := a.resolveSystem(system, framework)
+			res, fw, err := a.resolveSystem(system, framework, nil)
 			if err != nil {
 				return err
 			}
@@ -54,8 +54,9 @@ nist-800-53-r5.`,
 	return cmd
 }
 
-// resolveSystem loads the system file, resolves it and picks the framework.
-func (a *app) resolveSystem(path, framework string) (*resolve.Resolution, *demarc.Framework, error) {
+// resolveSystem loads the system file (and any extra attestation
+// registers), resolves it and picks the framework.
+func (a *app) resolveSystem(path, framework string, registers []string) (*resolve.Resolution, *demarc.Framework, error) {
 	lib, err := a.library()
 	if err != nil {
 		return nil, nil, err
@@ -63,6 +64,18 @@ func (a *app) resolveSystem(path, framework string) (*resolve.Resolution, *demar
 	sys, err := systemfile.Load(path, lib)
 	if err != nil {
 		return nil, nil, err
+	}
+	for _, r := range registers {
+		as, err := systemfile.LoadRegister(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		sys.Attestations = append(sys.Attestations, as...)
+	}
+	if len(registers) > 0 {
+		if err := systemfile.Check(sys, lib).Err(); err != nil {
+			return nil, nil, err
+		}
 	}
 	fw, err := pickFramework(lib, sys, framework)
 	if err != nil {

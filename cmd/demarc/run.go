@@ -18,9 +18,10 @@ import (
 
 // Exit codes. They are part of demarc's interface: CI pipelines rely on them.
 const (
-	exitOK       = 0 // success
-	exitUsage    = 1 // bad command line: unknown command or flag, missing argument
-	exitInvalid  = 2 // invalid input: a file that does not parse or names unknown things
+	exitOK      = 0 // success
+	exitUsage   = 1 // bad command line: unknown command or flag, missing argument
+	exitInvalid = 2 // invalid input: a file that does not parse or names unknown things
+	// exitGaps (3): --fail-on found gaps at or above its severity.
 	exitInternal = 4 // a defect in demarc
 )
 
@@ -58,6 +59,10 @@ func exitCode(err error) int {
 	if errors.As(err, &ue) || isCobraUsage(err.Error()) {
 		return exitUsage
 	}
+	var gf gapsFound
+	if errors.As(err, &gf) {
+		return exitGaps
+	}
 	switch demarc.ErrorCode(err) {
 	case demarc.EInvalid, demarc.ENotFound, demarc.EConflict:
 		return exitInvalid
@@ -82,7 +87,8 @@ func (a *app) rootCommand() *cobra.Command {
 provider, the customer, or both, and which part — derived from the services
 the system really uses, with the reasoning behind every answer.
 
-Exit codes: 0 success, 1 usage error, 2 invalid input, 4 internal error.`,
+Exit codes: 0 success, 1 usage error, 2 invalid input, 3 gaps found at or
+above --fail-on, 4 internal error.`,
 		Example: `  demarc matrix --system examples/serverless-webshop.yaml --framework nist-800-53-r5
   demarc explain --system examples/serverless-webshop.yaml si-2
   demarc library list services
@@ -93,7 +99,8 @@ Exit codes: 0 success, 1 usage error, 2 invalid input, 4 internal error.`,
 	root.PersistentFlags().StringArrayVar(&a.libraryFiles, "library", nil, "extra library `FILE` (areas, models, providers, frameworks); repeatable")
 	root.PersistentFlags().StringVar(&a.color, "color", "auto", "colour output: auto, always or never")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(a.matrixCommand(), a.explainCommand(), a.libraryCommand(), a.validateCommand(), a.schemaCommand())
+	root.AddCommand(a.matrixCommand(), a.explainCommand(), a.gapsCommand(), a.riskCommand(), a.incidentCommand(),
+		a.telemetryCommand(), a.diffCommand(), a.compareCommand(), a.libraryCommand(), a.validateCommand(), a.schemaCommand())
 	return root
 }
 

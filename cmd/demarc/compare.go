@@ -1,0 +1,111 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/demarc-io/demarc"
+	"github.com/demarc-io/demarc/analyze"
+	"github.com/demarc-io/demarc/render"
+	"github.com/demarc-io/demarc/resolve"
+)
+
+func (a *app) compareCommand() *cobra.Command {
+	var model, providers, services, format string
+	var differOnly bool
+	cmd := &cobra.Command{
+		Use:   "compare --model MODEL [--providers a,b,c] | --services a,b,c",
+		Short: "Providers' statements or services side by side on the common areas",
+		Long: `Normalise providers' shared responsibility statements onto demarc's common
+areas and show them side by side, marking the areas where they differ:
+either each provider's statement applied to one service model (--model with
+--providers, default aws,azure,gcp), or any library services (--services).`,
+		Example: `  demarc compare --model paas
+  demarc compare --model iaas --providers aws,gcp --differ-only
+  demarc compare --services aws/rds,azure/sql-database,gcp/cloud-sql --format markdown`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := a.format(format, render.Formats)
+			if err != nil {
+				return err
+			}
+			lib, err := a.library()
+			if err != nil {
+				return err
+			}
+			engine := resolve.New(lib)
+			var c *analyze.Comparison
+			switch {
+			case services != "" && model != "":
+				return usageError{errors.New("give --model or --services, not both")}
+			case services != "":
+				c, err = analyze.CompareServices(engine, serviceIDs(services))
+			case model != "":
+				c, err = analyze.CompareProviders(engine, demarc.Model(model), providerIDs(providers))
+			default:
+				return usageError{errors.New("give --model (with --providers) or --services")}
+			}
+			if err != nil {
+				return err
+			}
+			return render.Report(a.stdout, c, compareTable(c, differOnly), f, a.options())
+		},
+	}
+	cmd.Flags().StringVar(&model, "model", "", "service `MODEL` to compare providers on (on-prem, iaas, caas, paas, faas, saas)")
+	cmd.Flags().StringVar(&providers, "providers", "aws,azure,gcp", "comma-separated provider `IDS`")
+	cmd.Flags().StringVar(&services, "services", "", "comma-separated service `IDS` to compare")
+	cmd.Flags().BoolVar(&differOnly, "differ-only", false, "show only the areas where they differ")
+	cmd.Flags().StringVarP(&format, "format", "o", "table", formatFlagHelp(render.Formats))
+	return cmd
+}
+
+func serviceIDs(s string) []demarc.ServiceID {
+	var out []demarc.ServiceID
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, demarc.ServiceID(x))
+		}
+	}
+	return out
+}
+
+func providerIDs(s string) []demarc.ProviderID {
+	var out []demarc.ProviderID
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, demarc.ProviderID(x))
+		}
+	}
+	return out
+}
+
+func compareTable(c *analyze.Comparison, differOnly bool) *render.Tabular {
+	t := &render.Tabular{
+		Title:   "Compare — " + c.Title,
+		Summary: fmt.Sprintf("%d of %d areas differ in owner or in what each party does (marked ≠); * marks the provider's or service's own statement, the rest are model defaults", c.Differ, len(c.Rows)),
+		Header:  append([]string{"", "area"}, c.Columns...),
+		Notes:   []string{"Run with --format json or markdown for each party's part in words."},
+	}
+	for _, r := range c.Rows {
+		if differOnly && !r.Differs {
+			continue
+		}
+		mark := ""
+		if r.Differs {
+			mark = "≠"
+		}
+		row := []string{mark, string(r.Area)}
+		for _, cell := range r.Cells {
+			label := render.OwnerLabel(cell.Owner, cell.Sharing)
+			if cell.Stated {
+				label += " *"
+			}
+			row = append(row, label)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
