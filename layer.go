@@ -48,9 +48,12 @@ type AreaID string
 // common language into which provider statements and framework controls are
 // translated.
 type Area struct {
-	ID          AreaID   `json:"id" yaml:"id"`
-	Layer       Layer    `json:"layer" yaml:"layer"`
-	Title       string   `json:"title" yaml:"title"`
-	Description string   `json:"description" yaml:"description"`
-	Pos         Position `json:"-" yaml:"-"`
+	ID          AreaID `json:"id" yaml:"id"`
+	Layer       Layer  `json:"layer" yaml:"layer"`
+	Title       string `json:"title" yaml:"title"`
+	Description string `json:"description" yaml:"description"`
+	// Monitored marks areas whose events or state logs can show, so that
+	// watching them is a monitoring duty.
+	Monitored bool     `json:"monitored,omitempty" yaml:"monitored,omitempty"`
+	Pos       Position `json:"-" yaml:"-"`
 }

@@ -36,11 +36,16 @@ type TelemetryReport struct {
 }
 
 // Telemetry finds every area whose monitoring falls to the customer (alone
-// or shared) on every component, and the logs that can show it.
+// or shared) on every component, and the logs that can show it. Only areas
+// marked monitored in the catalog — those whose events or state logs can
+// show — are monitoring duties; policy or facility areas are not.
 func (a *Analysis) Telemetry() *TelemetryReport {
 	r := &TelemetryReport{System: a.Res.System.Name, Summary: map[Coverage]int{CoveredByDefault: 0, NeedsEnabling: 0, CustomerCollection: 0, NotObservable: 0}, Duties: []MonitoringDuty{}}
 	for ci, comp := range a.components() {
 		for ai, area := range a.Res.Areas() {
+			if !area.Monitored {
+				continue
+			}
 			asg := a.cell(ci, ai)
 			m := asg.Duties[demarc.DutyMonitor]
 			if m != demarc.OwnerCustomer && m != demarc.OwnerShared {
@@ -88,15 +93,28 @@ func (a *Analysis) monitoringDuty(ci int, comp demarc.Component, area demarc.Are
 	return d
 }
 
-// logSources returns the sources of a component's own service and, when
-// the area came from a component beneath, of that component's service.
+// logSources returns the sources of a component's own service; when the
+// area came from a component beneath, of that component's service too; and
+// those of the system's logging and security services from the same
+// provider (a trail or a threat detector watches the whole account).
 func (a *Analysis) logSources(comp demarc.Component, origin *demarc.Component) []demarc.LogSource {
 	var out []demarc.LogSource
-	if s := a.Lib.Service(comp.Service); s != nil {
-		out = append(out, s.LogSources...)
+	own := a.Lib.Service(comp.Service)
+	if own != nil {
+		out = append(out, own.LogSources...)
 	}
 	if origin.Name != comp.Name {
 		if s := a.Lib.Service(origin.Service); s != nil {
+			out = append(out, s.LogSources...)
+			own = s
+		}
+	}
+	if own == nil {
+		return out
+	}
+	for _, c := range a.components() {
+		s := a.Lib.Service(c.Service)
+		if c.Name != comp.Name && s != nil && s.Provider == own.Provider && (s.Category == "logging" || s.Category == "security") {
 			out = append(out, s.LogSources...)
 		}
 	}
@@ -140,3 +158,4 @@ func (a *Analysis) customerRunsLayer(ci int, area demarc.Area, asg *demarc.Assig
 	m := a.Lib.Model(svc.Model)
 	return m == nil || !m.Below(area.Layer) || svc.Model == demarc.ModelIaaS && area.Layer == demarc.LayerNetwork
 }
+

@@ -60,7 +60,8 @@ func telemetryTable(r *analyze.TelemetryReport) *render.Tabular {
 		Title: "Telemetry duties — " + r.System,
 		Summary: fmt.Sprintf("%d covered by default, %d need enabling, %d you must collect, %d not observable",
 			r.Summary[analyze.CoveredByDefault], r.Summary[analyze.NeedsEnabling], r.Summary[analyze.CustomerCollection], r.Summary[analyze.NotObservable]),
-		Header: []string{"component", "area", "coverage", "sources", "advice"},
+		Header: []string{"component", "area", "coverage", "sources", "to do"},
+		Notes:  []string{"Run with --format json or markdown for the advice on each duty."},
 	}
 	for _, d := range r.Duties {
 		var src []string
@@ -71,7 +72,15 @@ func telemetryTable(r *analyze.TelemetryReport) *render.Tabular {
 			}
 			src = append(src, x)
 		}
-		t.Rows = append(t.Rows, []string{d.Component, string(d.Area), string(d.Coverage), strings.Join(src, "; "), d.Advice})
+		t.Rows = append(t.Rows, []string{d.Component, string(d.Area), string(d.Coverage), strings.Join(src, "; "), todo[d.Coverage]})
 	}
 	return t
+}
+
+// todo is the short form of each coverage's advice, for the table.
+var todo = map[analyze.Coverage]string{
+	analyze.CoveredByDefault:   "keep and review",
+	analyze.NeedsEnabling:      "turn on, ship to log store",
+	analyze.CustomerCollection: "collect yourself",
+	analyze.NotObservable:      "rely on attestation",
 }
