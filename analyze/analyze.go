@@ -7,6 +7,7 @@ package analyze
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/demarc-io/demarc"
 	"github.com/demarc-io/demarc/library"
@@ -80,15 +81,25 @@ func (a *Analysis) components() []demarc.Component { return a.Res.System.Compone
 func (a *Analysis) cell(ci, ai int) *demarc.Assignment { return &a.cells[ci][ai] }
 
 // origin returns the component whose service an assignment really comes
-// from: the deepest component of its runs_on chain, or ci itself.
+// from: the deepest component of its runs_on chain; for a generic service
+// that takes its provider from beneath, the first named service below; or
+// ci itself.
 func (a *Analysis) origin(ci int, asg *demarc.Assignment) *demarc.Component {
-	comps := a.components()
+	sys := a.Res.System
 	if n := len(asg.Provenance.Via); n > 0 {
-		if c := a.Res.System.Component(asg.Provenance.Via[n-1]); c != nil {
+		if c := sys.Component(asg.Provenance.Via[n-1]); c != nil {
 			return c
 		}
 	}
-	return &comps[ci]
+	c := &sys.Components[ci]
+	for seen := 0; seen < len(sys.Components) && c.Provider == "" && c.RunsOn != "" && strings.HasPrefix(string(c.Service), "generic/"); seen++ {
+		next := sys.Component(c.RunsOn)
+		if next == nil {
+			break
+		}
+		c = next
+	}
+	return c
 }
 
 func hasParty(asg *demarc.Assignment, kind demarc.PartyKind) bool {

@@ -48,6 +48,10 @@ func (a *Analysis) inheritanceGaps() []demarc.Gap {
 				if problem == "" {
 					continue
 				}
+				if att != "" {
+					// One lapsed attestation is one gap, whatever it covers.
+					scope = "attestation " + att
+				}
 				k := inheritKey{p, scope, problem}
 				g := found[k]
 				if g == nil {
@@ -183,10 +187,10 @@ func (a *Analysis) inheritGapFor(k inheritKey, g *inheritGap) demarc.Gap {
 		gap.Fix = fmt.Sprintf("Ask %s for an attestation that maps to %s, or map the report you have to it and record the mapping with the auditor.", k.provider, a.FW.ID)
 	default:
 		gap.Severity = demarc.SeverityHigh
-		gap.Title = fmt.Sprintf("The attestation behind %s (%s) is not valid at %s", k.provider, k.scope, a.AsOf)
+		gap.Title = fmt.Sprintf("%s's %s is not valid at %s", k.provider, strings.TrimPrefix(k.scope, "attestation "), a.AsOf)
 		gap.Fix = fmt.Sprintf("Obtain %s's newer report or a bridge letter that covers %s, and add it to the register.", k.provider, a.AsOf)
 	}
-	gap.Message = fmt.Sprintf("%d controls of %s rely on %s for %s. %s", n, a.FW.ID, k.provider, strings.Join(areaStrings(g.areas), ", "), g.detail)
+	gap.Message = fmt.Sprintf("%d controls of %s rely on %s for %s. %s", n, a.FW.ID, k.provider, abbreviate(areaStrings(g.areas), 6), g.detail)
 	return gap
 }
 
@@ -196,4 +200,12 @@ func areaStrings(ids []demarc.AreaID) []string {
 		out[i] = string(id)
 	}
 	return out
+}
+
+// abbreviate joins at most n items and says how many more there are.
+func abbreviate(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
 }
