@@ -100,7 +100,7 @@ above --fail-on, 4 internal error.`,
 	root.PersistentFlags().StringVar(&a.color, "color", "auto", "colour output: auto, always or never")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.matrixCommand(), a.explainCommand(), a.gapsCommand(), a.riskCommand(), a.incidentCommand(),
-		a.telemetryCommand(), a.diffCommand(), a.compareCommand(), a.libraryCommand(), a.validateCommand(), a.schemaCommand())
+		a.telemetryCommand(), a.diffCommand(), a.compareCommand(), a.reportCommand(), a.libraryCommand(), a.validateCommand(), a.schemaCommand())
 	return root
 }
 

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/demarc-io/demarc/report"
+)
+
+func (a *app) reportCommand() *cobra.Command {
+	var f analysisFlags
+	var out string
+	cmd := &cobra.Command{
+		Use:   "report --system FILE -o report.html",
+		Short: "One self-contained HTML report: heat map, owner split, gaps, duties, risk",
+		Long: `Write a single HTML file — no external assets, opens in any browser, prints
+well — with the responsibility heat map of areas × components, the owner
+split per framework family, gaps by severity, incident and telemetry
+duties, and the provider-managed / customer-managed risk split.`,
+		Example: `  demarc report --system examples/serverless-webshop.yaml -o webshop.html
+  demarc report --system examples/azure-enterprise-app.yaml --framework iso-27001-2022 -o claims.html`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			an, err := a.analysis(&f)
+			if err != nil {
+				return err
+			}
+			d, err := report.Build(an)
+			if err != nil {
+				return err
+			}
+			var buf bytes.Buffer
+			if err := report.Write(&buf, d); err != nil {
+				return err
+			}
+			if out == "" || out == "-" {
+				_, err := a.stdout.Write(buf.Bytes())
+				return err
+			}
+			if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+				return fmt.Errorf("write report: %w", err)
+			}
+			fmt.Fprintf(a.stderr, "wrote %s (%d KB)\n", out, buf.Len()/1024)
+			return nil
+		},
+	}
+	f.register(cmd, nil)
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write the report to `FILE` (default: standard output)")
+	return cmd
+}
