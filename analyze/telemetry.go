@@ -158,4 +158,3 @@ func (a *Analysis) customerRunsLayer(ci int, area demarc.Area, asg *demarc.Assig
 	m := a.Lib.Model(svc.Model)
 	return m == nil || !m.Below(area.Layer) || svc.Model == demarc.ModelIaaS && area.Layer == demarc.LayerNetwork
 }
-

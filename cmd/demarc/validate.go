@@ -80,7 +80,7 @@ func (a *app) validateFile(path string) fileReport {
 		return fileReport{File: path, Problems: demarc.Problems{{Pos: demarc.Position{File: path}, Message: "cannot read: " + unwrapPath(err).Error()}}}
 	}
 	if isSystemFile(data) {
-		return a.validateSystem(path, data)
+		return a.validateSystem(path)
 	}
 	return validateLibrary(path, a.libraryFiles)
 }
@@ -102,20 +102,16 @@ func isSystemFile(data []byte) bool {
 	return ok
 }
 
-func (a *app) validateSystem(path string, data []byte) fileReport {
+func (a *app) validateSystem(path string) fileReport {
 	r := fileReport{File: path, Kind: "system"}
 	lib, err := a.library()
 	if err != nil {
 		r.Problems = problemsOf(err)
 		return r
 	}
-	sys, err := systemfile.Parse(path, data)
+	sys, err := systemfile.Load(path, lib)
 	if err != nil {
 		r.Problems = problemsOf(err)
-		return r
-	}
-	if ps := systemfile.Check(sys, lib); len(ps) > 0 {
-		r.Problems = ps
 		return r
 	}
 	r.Valid = true
