@@ -131,3 +131,39 @@ func FuzzParse(f *testing.F) {
 		_ = systemfile.Check(sys, l) // must not panic; problems are expected
 	})
 }
+
+func FuzzParseRegister(f *testing.F) {
+	seeds, _ := filepath.Glob("../examples/attestations/*.yaml")
+	for _, s := range seeds {
+		if data, err := os.ReadFile(s); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte("attestations:\n  - {id: a, provider: aws, type: soc2-type2, period: {from: 2025-01-01, to: 2024-01-01}, services: [aws/*]}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		as, err := systemfile.ParseRegister("fuzz.yaml", data)
+		if err != nil {
+			if demarc.ErrorCode(err) != demarc.EInvalid {
+				t.Fatalf("error without invalid code: %v", err)
+			}
+			return
+		}
+		for i := range as {
+			_ = as[i].ValidThrough() // must not panic on any parsed dates
+		}
+	})
+}
+
+func TestBadRegister(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{"attestations:\n  - id: a\n    provider: aws\n    type: soc3\n    period: {from: 2025-01-01, to: 2025-02-01}\n    services: [aws/s3]\n", `reg.yaml:4: attestations[0].type: got "soc3"`},
+		{"attestations:\n  - id: a\n    provider: aws\n    type: soc2-type2\n    period: {from: 2025-13-01, to: 2025-02-01}\n    services: [aws/s3]\n", "reg.yaml:5"},
+		{"attestations:\n  - id: a\n    provider: aws\n    type: soc2-type2\n    period: {from: 2025-01-01, to: 2025-02-01}\n", `missing required field "services"`},
+	}
+	for _, c := range cases {
+		_, err := systemfile.ParseRegister("reg.yaml", []byte(c.src))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("err = %v, want it to mention %q", err, c.want)
+		}
+	}
+}

@@ -53,6 +53,26 @@ func TestGolden(t *testing.T) {
 		{"unknown-command", []string{"matrx"}, 1},
 		{"bad-format", []string{"matrix", "--system", "examples/azure-enterprise-app.yaml", "--format", "pdf"}, 1},
 		{"missing-file", []string{"matrix", "--system", "examples/nope.yaml"}, 2},
+		{"gaps-webshop-table", []string{"gaps", "--system", "examples/serverless-webshop.yaml", "--as-of", "2026-11-25"}, 0},
+		{"gaps-webshop-pci-lapsed-json", []string{"gaps", "-s", "examples/serverless-webshop.yaml", "-f", "pci-dss-4", "--as-of", "2026-11-16", "--kind", "unsupported-inheritance", "-o", "json"}, 0},
+		{"gaps-fail-on-high", []string{"gaps", "-s", "examples/serverless-webshop.yaml", "--as-of", "2026-11-25", "--severity", "high", "--fail-on", "high"}, 3},
+		{"gaps-azure-csv", []string{"gaps", "-s", "examples/azure-enterprise-app.yaml", "--as-of", "2026-11-25", "-o", "csv"}, 0},
+		{"gaps-chain-markdown", []string{"gaps", "-s", "examples/saas-vendor-chain.yaml", "--as-of", "2026-11-25", "-o", "markdown"}, 0},
+		{"gaps-bad-date", []string{"gaps", "-s", "examples/saas-vendor-chain.yaml", "--as-of", "25/11/2026"}, 1},
+		{"risk-webshop", []string{"risk", "-s", "examples/serverless-webshop.yaml", "--as-of", "2026-11-25"}, 0},
+		{"risk-lift-yaml", []string{"risk", "-s", "examples/lift-and-shift.yaml", "--as-of", "2026-11-25", "-o", "yaml"}, 0},
+		{"incident-webshop-credentials", []string{"incident", "-s", "examples/serverless-webshop.yaml", "--type", "compromised-cloud-credentials"}, 0},
+		{"incident-azure-all-markdown", []string{"incident", "-s", "examples/azure-enterprise-app.yaml", "-o", "markdown"}, 0},
+		{"incident-unknown-type", []string{"incident", "-s", "examples/azure-enterprise-app.yaml", "--type", "ransomware"}, 2},
+		{"telemetry-gke-needs-enabling-csv", []string{"telemetry", "-s", "examples/gcp-kubernetes-platform.yaml", "--coverage", "needs-enabling", "-o", "csv"}, 0},
+		{"telemetry-webshop-json", []string{"telemetry", "-s", "examples/serverless-webshop.yaml", "-o", "json"}, 0},
+		{"diff-lift-to-lambda", []string{"diff", "examples/lift-and-shift.yaml", "--swap", "app-servers=aws/lambda"}, 0},
+		{"diff-two-files-json", []string{"diff", "examples/azure-enterprise-app.yaml", "examples/gcp-kubernetes-platform.yaml", "-o", "json"}, 0},
+		{"diff-bad-swap", []string{"diff", "examples/lift-and-shift.yaml", "--swap", "app-server=aws/lambda"}, 2},
+		{"diff-no-swap", []string{"diff", "examples/lift-and-shift.yaml"}, 1},
+		{"compare-paas", []string{"compare", "--model", "paas"}, 0},
+		{"compare-databases-markdown", []string{"compare", "--services", "aws/rds,azure/sql-database,gcp/cloud-sql", "--differ-only", "-o", "markdown"}, 0},
+		{"compare-unknown-provider", []string{"compare", "--model", "iaas", "--providers", "aws,oracle"}, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -106,10 +126,27 @@ func firstDiff(want, got string) string {
 
 // Every command has help with examples.
 func TestHelpHasExamples(t *testing.T) {
-	for _, cmd := range [][]string{{"matrix"}, {"explain"}, {"library"}, {"library", "list"}, {"library", "show"}, {"validate"}, {"schema"}} {
+	for _, cmd := range [][]string{{"matrix"}, {"explain"}, {"library"}, {"library", "list"}, {"library", "show"}, {"validate"}, {"schema"},
+		{"gaps"}, {"risk"}, {"incident"}, {"telemetry"}, {"diff"}, {"compare"}, {"report"}} {
 		stdout, _, code := runCLI(t, append(cmd, "--help")...)
 		if code != 0 || !strings.Contains(stdout, "Examples:") {
 			t.Errorf("demarc %s --help: code %d, no examples:\n%s", strings.Join(cmd, " "), code, stdout)
 		}
+	}
+}
+
+// The report command writes one HTML file.
+func TestReportCommand(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "r.html")
+	_, stderr, code := runCLI(t, "report", "--system", "examples/azure-enterprise-app.yaml", "--as-of", "2026-11-25", "-o", out)
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `id="heatmap"`) || !strings.HasPrefix(string(data), "<!DOCTYPE html>") {
+		t.Errorf("not a report: %.200s", data)
 	}
 }

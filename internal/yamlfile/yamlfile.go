@@ -285,6 +285,7 @@ func CompileSchema(url, text string) (*jsonschema.Schema, error) {
 		return nil, fmt.Errorf("read schema %s: %w", url, err)
 	}
 	c := jsonschema.NewCompiler()
+	c.AssertFormat()
 	if err := c.AddResource(url, doc); err != nil {
 		return nil, fmt.Errorf("add schema %s: %w", url, err)
 	}
