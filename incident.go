@@ -49,6 +49,10 @@ type Notification struct {
 	// When says what starts the clock or what must be true.
 	When         string `json:"when" yaml:"when"`
 	PersonalData bool   `json:"personal_data,omitempty" yaml:"personal_data,omitempty"` // only when personal data is affected
+	// By says who owes the notice: the controller (the system owner, by
+	// default) or a processor (each provider or vendor involved, owing it
+	// to the system owner).
+	By string `json:"by,omitempty" yaml:"by,omitempty"`
 }
 
 // Contract is an agreement with a party that sets contacts, deadlines and

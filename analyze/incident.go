@@ -97,12 +97,14 @@ func (a *Analysis) plan(t demarc.IncidentType) IncidentPlan {
 		duty  demarc.IncidentDuty
 		areas []demarc.AreaID
 	}{{demarc.DutyInvestigate, t.Investigate}, {demarc.DutyRemediate, t.Remediate}, {demarc.DutyCommunicate, t.Communicate}}
-	involved := map[string]demarc.Party{}
+	involved := map[string][]string{} // party → components it acts on
 	for _, d := range duties {
 		duty := a.incidentDuty(d.duty, d.areas)
 		for _, pr := range duty.Parties {
 			if pr.Party.Kind != demarc.PartyCustomer {
-				involved[pr.Party.Name] = pr.Party
+				for _, c := range pr.Components {
+					involved[pr.Party.Name] = appendUnique(involved[pr.Party.Name], c)
+				}
 			}
 		}
 		p.Duties = append(p.Duties, duty)
@@ -227,10 +229,13 @@ func (a *Analysis) contract(party string) *demarc.Contract {
 // notifications lists the deadlines an incident starts: each involved
 // provider's contractual notice to the customer, then the regulations in
 // scope, soonest first.
-func (a *Analysis) notifications(t demarc.IncidentType, involved map[string]demarc.Party) ([]NotificationDuty, []string) {
+func (a *Analysis) notifications(t demarc.IncidentType, involved map[string][]string) ([]NotificationDuty, []string) {
 	var out []NotificationDuty
 	var warnings []string
 	for _, name := range sortedKeys(involved) {
+		if a.reportsTo(name, involved[name]) != "customer" {
+			continue // a sub-processor answers to the vendor that engaged it
+		}
 		c := a.contract(name)
 		switch {
 		case c != nil && c.NotifyWithin != "":
@@ -245,7 +250,20 @@ func (a *Analysis) notifications(t demarc.IncidentType, involved map[string]dema
 			if n.PersonalData && !t.PersonalData {
 				nd.Condition = "if personal data is affected"
 			}
-			out = append(out, nd)
+			if n.By != "processor" {
+				out = append(out, nd)
+				continue
+			}
+			// A processor's notice is owed to the system owner by each
+			// provider involved.
+			for _, name := range sortedKeys(involved) {
+				pd := nd
+				pd.From, pd.To = name, "customer (as controller)"
+				if to := a.reportsTo(name, involved[name]); to != "customer" {
+					pd.To = to + " (which engaged it)"
+				}
+				out = append(out, pd)
+			}
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Hours < out[j].Hours })
@@ -253,4 +271,25 @@ func (a *Analysis) notifications(t demarc.IncidentType, involved map[string]dema
 		out = []NotificationDuty{}
 	}
 	return out, warnings
+}
+
+// reportsTo is whom a provider owes incident notice: the vendor that
+// operates every component it acts on (it is that vendor's sub-processor),
+// or else the customer.
+func (a *Analysis) reportsTo(party string, comps []string) string {
+	to := ""
+	for _, name := range comps {
+		c := a.Res.System.Component(name)
+		if c == nil || c.OperatedBy == "" || c.OperatedBy == party {
+			return "customer"
+		}
+		if to != "" && to != c.OperatedBy {
+			return "customer"
+		}
+		to = c.OperatedBy
+	}
+	if to == "" {
+		return "customer"
+	}
+	return to
 }

@@ -114,7 +114,7 @@ func deadlines(ns []analyze.NotificationDuty, n int) string {
 			out = append(out, fmt.Sprintf("+%d more", len(ns)-n))
 			break
 		}
-		s := fmt.Sprintf("%s → %s within %s (%s)", x.From, x.To, x.Within, x.Source)
+		s := fmt.Sprintf("%s → %s: %s (%s)", x.From, x.To, x.Within, x.Source)
 		if x.Condition != "" {
 			s += " " + x.Condition
 		}
