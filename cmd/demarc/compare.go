@@ -58,7 +58,7 @@ either each provider's statement applied to one service model (--model with
 	cmd.Flags().StringVar(&providers, "providers", "aws,azure,gcp", "comma-separated provider `IDS`")
 	cmd.Flags().StringVar(&services, "services", "", "comma-separated service `IDS` to compare")
 	cmd.Flags().BoolVar(&differOnly, "differ-only", false, "show only the areas where they differ")
-	cmd.Flags().StringVarP(&format, "format", "o", "table", formatFlagHelp(render.Formats))
+	cmd.Flags().StringVarP(&format, "format", "F", "table", formatFlagHelp(render.Formats))
 	return cmd
 }
 

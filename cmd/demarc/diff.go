@@ -48,7 +48,7 @@ changes, from whom to whom.`,
 		},
 	}
 	cmd.Flags().StringVarP(&framework, "framework", "f", "", "framework `ID` for control changes (default: the first system's first, else nist-800-53-r5)")
-	cmd.Flags().StringVarP(&format, "format", "o", "table", formatFlagHelp(render.Formats))
+	cmd.Flags().StringVarP(&format, "format", "F", "table", formatFlagHelp(render.Formats))
 	cmd.Flags().StringArrayVar(&swaps, "swap", nil, "what-if: use `COMPONENT=SERVICE` instead; repeatable")
 	return cmd
 }

@@ -43,7 +43,7 @@ with the file and line of that rule and the rules it outranked.`,
 	}
 	cmd.Flags().StringVarP(&system, "system", "s", "", "system `FILE` (YAML)")
 	cmd.Flags().StringVarP(&framework, "framework", "f", "", "framework `ID` to look the control up in (default: the first of the system's frameworks, then any, that has it)")
-	cmd.Flags().StringVarP(&format, "format", "o", "table", formatFlagHelp(formats))
+	cmd.Flags().StringVarP(&format, "format", "F", "table", formatFlagHelp(formats))
 	_ = cmd.MarkFlagRequired("system") // the flag exists: the error cannot occur
 	return cmd
 }

@@ -33,7 +33,7 @@ func (f *analysisFlags) register(cmd *cobra.Command, formats []render.Format) {
 	cmd.Flags().StringVarP(&f.system, "system", "s", "", "system `FILE` (YAML)")
 	cmd.Flags().StringVarP(&f.framework, "framework", "f", "", "framework `ID` (default: the system's first, else nist-800-53-r5)")
 	if formats != nil {
-		cmd.Flags().StringVarP(&f.format, "format", "o", "table", formatFlagHelp(formats))
+		cmd.Flags().StringVarP(&f.format, "format", "F", "table", formatFlagHelp(formats))
 	}
 	cmd.Flags().StringVar(&f.asOf, "as-of", "", "judge attestations at `DATE` (YYYY-MM-DD; default today)")
 	cmd.Flags().StringArrayVar(&f.registers, "attestations", nil, "extra attestation register `FILE` (e.g. your organisation's); repeatable")

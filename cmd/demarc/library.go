@@ -51,7 +51,7 @@ func (a *app) libraryListCommand() *cobra.Command {
 			return render.List(a.stdout, l, f, a.options())
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "o", "table", formatFlagHelp(render.Formats))
+	cmd.Flags().StringVarP(&format, "format", "F", "table", formatFlagHelp(render.Formats))
 	cmd.Flags().StringVar(&provider, "provider", "", "services only: show this `PROVIDER`'s services")
 	cmd.Flags().StringVar(&model, "model", "", "services only: show services of this `MODEL`")
 	return cmd
@@ -142,7 +142,7 @@ func (a *app) libraryShowCommand() *cobra.Command {
 			return render.WriteYAML(a.stdout, v)
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "o", "yaml", formatFlagHelp(formats))
+	cmd.Flags().StringVarP(&format, "format", "F", "yaml", formatFlagHelp(formats))
 	return cmd
 }
 

@@ -47,7 +47,7 @@ nist-800-53-r5.`,
 	}
 	cmd.Flags().StringVarP(&system, "system", "s", "", "system `FILE` (YAML)")
 	cmd.Flags().StringVarP(&framework, "framework", "f", "", "framework `ID` (see 'demarc library list frameworks')")
-	cmd.Flags().StringVarP(&format, "format", "o", "table", formatFlagHelp(render.Formats))
+	cmd.Flags().StringVarP(&format, "format", "F", "table", formatFlagHelp(render.Formats))
 	cmd.Flags().StringVar(&owner, "owner", "", "show only controls with this `OWNER` (provider, customer, shared, third-party, unassigned, conflict)")
 	cmd.Flags().StringVar(&family, "family", "", "show only controls of this `FAMILY` (e.g. ac)")
 	_ = cmd.MarkFlagRequired("system") // the flag exists: the error cannot occur

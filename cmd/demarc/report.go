@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -12,7 +11,6 @@ import (
 
 func (a *app) reportCommand() *cobra.Command {
 	var f analysisFlags
-	var out string
 	cmd := &cobra.Command{
 		Use:   "report --system FILE -o report.html",
 		Short: "One self-contained HTML report: heat map, owner split, gaps, duties, risk",
@@ -36,18 +34,15 @@ duties, and the provider-managed / customer-managed risk split.`,
 			if err := report.Write(&buf, d); err != nil {
 				return err
 			}
-			if out == "" || out == "-" {
-				_, err := a.stdout.Write(buf.Bytes())
-				return err
-			}
-			if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+			if _, err := a.stdout.Write(buf.Bytes()); err != nil {
 				return fmt.Errorf("write report: %w", err)
 			}
-			fmt.Fprintf(a.stderr, "wrote %s (%d KB)\n", out, buf.Len()/1024)
+			if a.outputPath != "" {
+				fmt.Fprintf(a.stderr, "wrote %s (%d KB)\n", a.outputPath, buf.Len()/1024)
+			}
 			return nil
 		},
 	}
 	f.register(cmd, nil)
-	cmd.Flags().StringVarP(&out, "output", "o", "", "write the report to `FILE` (default: standard output)")
 	return cmd
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -41,6 +42,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if cerr := app.closeOutput(err); err == nil {
+		err = cerr
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -77,6 +81,44 @@ type app struct {
 	libraryFiles   []string
 	color          string
 	lib            *library.Library
+	// outputPath is --output; output is the file opened for it, which
+	// replaces stdout for the command.
+	outputPath string
+	output     *os.File
+}
+
+// openOutput sends the command's output to --output, when given. The file
+// is written next to its final name and renamed into place only when the
+// command succeeds, so a failed run leaves no half-written file.
+func (a *app) openOutput() error {
+	if a.outputPath == "" || a.outputPath == "-" {
+		a.outputPath = ""
+		return nil
+	}
+	f, err := os.CreateTemp(filepath.Dir(a.outputPath), ".demarc-*")
+	if err != nil {
+		return &demarc.Error{Code: demarc.EInvalid, Message: "cannot write " + a.outputPath, Err: err}
+	}
+	a.output, a.stdout = f, f
+	return nil
+}
+
+// closeOutput finishes --output after the command ran with result err.
+func (a *app) closeOutput(err error) error {
+	if a.output == nil {
+		return nil
+	}
+	tmp := a.output.Name()
+	cerr := a.output.Close()
+	if err != nil || cerr != nil {
+		os.Remove(tmp) // best effort: a leftover temp file is harmless
+		return cerr
+	}
+	if err := os.Rename(tmp, a.outputPath); err != nil {
+		os.Remove(tmp)
+		return &demarc.Error{Code: demarc.EInvalid, Message: "cannot write " + a.outputPath, Err: err}
+	}
+	return nil
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -98,9 +140,14 @@ above --fail-on, 4 internal error.`,
 	}
 	root.PersistentFlags().StringArrayVar(&a.libraryFiles, "library", nil, "extra library `FILE` (areas, models, providers, frameworks); repeatable")
 	root.PersistentFlags().StringVar(&a.color, "color", "auto", "colour output: auto, always or never")
+	root.PersistentFlags().StringVarP(&a.outputPath, "output", "o", "", "write the output to `FILE` instead of standard output")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return a.openOutput() }
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	for _, extra := range extraCommands {
+		root.AddCommand(extra(a))
+	}
 	root.AddCommand(a.matrixCommand(), a.explainCommand(), a.gapsCommand(), a.riskCommand(), a.incidentCommand(),
-		a.telemetryCommand(), a.diffCommand(), a.compareCommand(), a.reportCommand(), a.libraryCommand(), a.validateCommand(), a.schemaCommand())
+		a.telemetryCommand(), a.diffCommand(), a.compareCommand(), a.reportCommand(), a.importCommand(), a.exportCommand(), a.libraryCommand(), a.validateCommand(), a.schemaCommand())
 	return root
 }
 

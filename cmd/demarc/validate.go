@@ -60,7 +60,7 @@ the built-in library. Exits 2 when any file is invalid.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "o", "table", formatFlagHelp(formats))
+	cmd.Flags().StringVarP(&format, "format", "F", "table", formatFlagHelp(formats))
 	return cmd
 }
 
@@ -78,6 +78,11 @@ func (a *app) validateFile(path string) fileReport {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fileReport{File: path, Problems: demarc.Problems{{Pos: demarc.Position{File: path}, Message: "cannot read: " + unwrapPath(err).Error()}}}
+	}
+	for _, v := range validators {
+		if r, ok := v(a, path, data); ok {
+			return r
+		}
 	}
 	if isSystemFile(data) {
 		return a.validateSystem(path)
