@@ -23,6 +23,7 @@ const (
 	YAML     Format = "yaml"
 	CSV      Format = "csv"
 	Markdown Format = "markdown"
+	XLSX     Format = "xlsx" // a workbook; only where a command says so
 )
 
 // Formats lists every format a matrix can be written in.

@@ -85,6 +85,9 @@ type app struct {
 	// replaces stdout for the command.
 	outputPath string
 	output     *os.File
+	// leveraged and catalog are validate's flags for OSCAL documents.
+	leveraged []string
+	catalog   string
 }
 
 // openOutput sends the command's output to --output, when given. The file

@@ -61,6 +61,8 @@ the built-in library. Exits 2 when any file is invalid.`,
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "F", "table", formatFlagHelp(formats))
+	cmd.Flags().StringArrayVar(&a.leveraged, "leveraged", nil, "OSCAL documents: a leveraged SSP `FILE` that provided/responsibility uuids point into; repeatable")
+	cmd.Flags().StringVar(&a.catalog, "catalog", "", "OSCAL documents: the catalog `FILE` whose parts statement ids must exist in")
 	return cmd
 }
 
