@@ -1,0 +1,6 @@
+package sqlite
+
+import (
+	_ "github.com/jackc/pgx/v5"
+	_ "modernc.org/sqlite"
+)
