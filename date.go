@@ -58,3 +58,23 @@ func (d Date) String() string {
 
 // AddMonths returns the date n months later.
 func (d Date) AddMonths(n int) Date { return Date{d.AddDate(0, n, 0)} }
+
+// MarshalJSON writes "2006-01-02" (the embedded time would write a full
+// timestamp); the zero date is written as "".
+func (d Date) MarshalJSON() ([]byte, error) {
+	b, _ := d.MarshalText() // MarshalText cannot fail
+	return []byte(`"` + string(b) + `"`), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, and full timestamps.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return fmt.Errorf("%s is not a date (want \"YYYY-MM-DD\")", s)
+	}
+	if s == `""` {
+		*d = Date{}
+		return nil
+	}
+	return d.UnmarshalText([]byte(s[1 : len(s)-1]))
+}
