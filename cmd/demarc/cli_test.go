@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -71,6 +73,8 @@ func TestGolden(t *testing.T) {
 		{"diff-bad-swap", []string{"diff", "examples/lift-and-shift.yaml", "--swap", "app-server=aws/lambda"}, 2},
 		{"diff-no-swap", []string{"diff", "examples/lift-and-shift.yaml"}, 1},
 		{"compare-paas", []string{"compare", "--model", "paas"}, 0},
+		{"matrix-oscal-profile", []string{"matrix", "-s", "examples/serverless-webshop.yaml", "-f", "oscal/testdata/select_profile.json"}, 0},
+		{"matrix-two-frameworks-not-xlsx", []string{"matrix", "-s", "examples/serverless-webshop.yaml", "-f", "soc2,pci-dss-4"}, 1},
 		{"compare-databases-markdown", []string{"compare", "--services", "aws/rds,azure/sql-database,gcp/cloud-sql", "--differ-only", "-F", "markdown"}, 0},
 		{"compare-unknown-provider", []string{"compare", "--model", "iaas", "--providers", "aws,oracle"}, 2},
 	}
@@ -148,5 +152,25 @@ func TestReportCommand(t *testing.T) {
 	}
 	if !strings.Contains(string(data), `id="heatmap"`) || !strings.HasPrefix(string(data), "<!DOCTYPE html>") {
 		t.Errorf("not a report: %.200s", data)
+	}
+}
+
+// matrix --format xlsx writes one sheet per framework the system lists.
+func TestMatrixWorkbook(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.xlsx")
+	_, stderr, code := runCLI(t, "matrix", "--system", "examples/serverless-webshop.yaml", "--format", "xlsx", "-o", out)
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	wb, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	sheets := strings.Join(wb.GetSheetList(), ",")
+	for _, fw := range []string{"nist-800-53-r5", "pci-dss-4", "iso-27001-2022"} {
+		if !strings.Contains(sheets, fw) {
+			t.Errorf("sheets %s lack %s", sheets, fw)
+		}
 	}
 }

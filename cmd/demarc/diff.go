@@ -80,7 +80,7 @@ func (a *app) diff(args, swaps []string, framework string) (*analyze.Diff, error
 	if err := systemfile.Check(to, lib).Err(); err != nil {
 		return nil, err
 	}
-	fw, err := pickFramework(lib, from, framework)
+	fw, err := a.pickFramework(lib, from, framework)
 	if err != nil {
 		return nil, err
 	}

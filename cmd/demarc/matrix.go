@@ -1,12 +1,17 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/demarc-io/demarc"
 	"github.com/demarc-io/demarc/library"
+	"github.com/demarc-io/demarc/oscal"
 	"github.com/demarc-io/demarc/render"
 	"github.com/demarc-io/demarc/resolve"
 	"github.com/demarc-io/demarc/systemfile"
@@ -17,7 +22,7 @@ import (
 const defaultFramework = "nist-800-53-r5"
 
 func (a *app) matrixCommand() *cobra.Command {
-	var system, framework, format, owner, family string
+	var system, framework, format, owner, family, catalog string
 	cmd := &cobra.Command{
 		Use:   "matrix --system FILE [--framework ID]",
 		Short: "Who is responsible for every control of a framework",
@@ -27,15 +32,26 @@ shared (with each party's part), third-party, not-applicable, or — where the
 sources leave a hole — unassigned or conflict.
 
 The framework defaults to the first one the system file lists, else
-nist-800-53-r5.`,
+nist-800-53-r5. --framework also takes an OSCAL catalog or profile file
+(with --catalog for a profile whose catalog is not beside it), and, with
+--format xlsx, several frameworks separated by commas — one sheet each (by
+default every framework the system lists).`,
 		Example: `  demarc matrix --system examples/serverless-webshop.yaml
   demarc matrix --system examples/serverless-webshop.yaml --framework iso-27001-2022 --format csv > matrix.csv
-  demarc matrix --system examples/serverless-webshop.yaml --owner shared --family si`,
+  demarc matrix --system examples/serverless-webshop.yaml --owner shared --family si
+  demarc matrix --system examples/serverless-webshop.yaml --format xlsx -o webshop-matrix.xlsx`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := a.format(format, render.Formats)
+			f, err := a.format(format, append(render.Formats, render.XLSX))
 			if err != nil {
 				return err
+			}
+			a.catalogFile = catalog
+			if f == render.XLSX {
+				return a.matrixWorkbook(system, framework, owner, family)
+			}
+			if strings.Contains(framework, ",") {
+				return usageError{errors.New("give one framework, or --format xlsx for several")}
 			}
 			res, fw, err := a.resolveSystem(system, framework, nil)
 			if err != nil {
@@ -50,6 +66,7 @@ nist-800-53-r5.`,
 	cmd.Flags().StringVarP(&format, "format", "F", "table", formatFlagHelp(render.Formats))
 	cmd.Flags().StringVar(&owner, "owner", "", "show only controls with this `OWNER` (provider, customer, shared, third-party, unassigned, conflict)")
 	cmd.Flags().StringVar(&family, "family", "", "show only controls of this `FAMILY` (e.g. ac)")
+	cmd.Flags().StringVar(&catalog, "catalog", "", "OSCAL catalog `FILE` for a --framework profile whose catalog is not local")
 	_ = cmd.MarkFlagRequired("system") // the flag exists: the error cannot occur
 	return cmd
 }
@@ -77,7 +94,7 @@ func (a *app) resolveSystem(path, framework string, registers []string) (*resolv
 			return nil, nil, err
 		}
 	}
-	fw, err := pickFramework(lib, sys, framework)
+	fw, err := a.pickFramework(lib, sys, framework)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -88,7 +105,10 @@ func (a *app) resolveSystem(path, framework string, registers []string) (*resolv
 	return res, fw, nil
 }
 
-func pickFramework(lib *library.Library, sys *demarc.System, id string) (*demarc.Framework, error) {
+// pickFramework finds the framework id names: a library framework, or an
+// OSCAL catalog or profile file; the system's first framework when id is
+// empty, else nist-800-53-r5.
+func (a *app) pickFramework(lib *library.Library, sys *demarc.System, id string) (*demarc.Framework, error) {
 	if id == "" && len(sys.Frameworks) > 0 {
 		id = string(sys.Frameworks[0])
 	}
@@ -96,6 +116,16 @@ func pickFramework(lib *library.Library, sys *demarc.System, id string) (*demarc
 		id = defaultFramework
 	}
 	if fw := lib.Framework(demarc.FrameworkID(id)); fw != nil {
+		return fw, nil
+	}
+	if isOSCALPath(id) {
+		fw, warnings, err := oscal.ImportFramework(id, lib, oscal.ImportOptions{Catalog: a.catalogFile})
+		if err != nil {
+			return nil, err
+		}
+		if len(warnings) > 0 {
+			fmt.Fprintf(a.stderr, "demarc: %s: %d controls took their areas from a parent or family, or map to none (see 'demarc import oscal-profile')\n", id, len(warnings))
+		}
 		return fw, nil
 	}
 	var known []string
@@ -124,4 +154,53 @@ func filterMatrix(m *demarc.Matrix, owner, family string) *demarc.Matrix {
 		out.Controls = []demarc.ControlResult{}
 	}
 	return out
+}
+
+// isOSCALPath reports whether s names an existing JSON or YAML file.
+func isOSCALPath(s string) bool {
+	switch strings.ToLower(filepath.Ext(s)) {
+	case ".json", ".yaml", ".yml":
+	default:
+		return false
+	}
+	fi, err := os.Stat(s)
+	return err == nil && !fi.IsDir()
+}
+
+// matrixWorkbook writes one sheet per framework and a summary sheet.
+func (a *app) matrixWorkbook(system, frameworks, owner, family string) error {
+	if err := a.binaryOutput(); err != nil {
+		return err
+	}
+	lib, err := a.library()
+	if err != nil {
+		return err
+	}
+	sys, err := systemfile.Load(system, lib)
+	if err != nil {
+		return err
+	}
+	ids := strings.Split(frameworks, ",")
+	if frameworks == "" {
+		ids = nil
+		for _, f := range sys.Frameworks {
+			ids = append(ids, string(f))
+		}
+		if len(ids) == 0 {
+			ids = []string{defaultFramework}
+		}
+	}
+	res, err := resolve.New(lib).Resolve(sys)
+	if err != nil {
+		return err
+	}
+	var ms []*demarc.Matrix
+	for _, id := range ids {
+		fw, err := a.pickFramework(lib, sys, strings.TrimSpace(id))
+		if err != nil {
+			return err
+		}
+		ms = append(ms, filterMatrix(res.Matrix(fw), owner, family))
+	}
+	return render.MatrixXLSX(a.stdout, ms, sys)
 }

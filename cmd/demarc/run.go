@@ -88,6 +88,8 @@ type app struct {
 	// leveraged and catalog are validate's flags for OSCAL documents.
 	leveraged []string
 	catalog   string
+	// catalogFile is matrix's --catalog, for OSCAL profiles as frameworks.
+	catalogFile string
 }
 
 // openOutput sends the command's output to --output, when given. The file
@@ -116,6 +118,10 @@ func (a *app) closeOutput(err error) error {
 	if err != nil || cerr != nil {
 		os.Remove(tmp) // best effort: a leftover temp file is harmless
 		return cerr
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil { // CreateTemp makes it private
+		os.Remove(tmp)
+		return &demarc.Error{Code: demarc.EInvalid, Message: "cannot write " + a.outputPath, Err: err}
 	}
 	if err := os.Rename(tmp, a.outputPath); err != nil {
 		os.Remove(tmp)
