@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/demarc-io/demarc/internal/realdata"
 )
 
 // Every demarc command the README shows must work as written.
@@ -15,9 +17,8 @@ func TestReadmeCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, line := range commandLines(string(data)) {
-			args := strings.Fields(line)
-			args, expect := prepare(t, args)
 			t.Run(doc+": "+line, func(t *testing.T) {
+				args, expect := prepare(t, strings.Fields(line))
 				_, stderr, code := runCLI(t, args...)
 				if code != expect {
 					t.Errorf("exit %d, want %d: %s", code, expect, stderr)
@@ -73,6 +74,9 @@ func prepare(t *testing.T, args []string) ([]string, int) {
 		if a == "--fail-on" {
 			expect = 3
 		}
+		if rest, ok := strings.CutPrefix(a, "../shared/data/"); ok {
+			a = sharedData(t, rest)
+		}
 		if strings.ContainsAny(a, "*?") {
 			matches, _ := filepath.Glob(filepath.Join(repoRoot, a))
 			for _, m := range matches {
@@ -84,4 +88,14 @@ func prepare(t *testing.T, args []string) ([]string, int) {
 		out = append(out, a)
 	}
 	return out, expect
+}
+
+// sharedData maps a README path into the public reference data, skipping
+// the command where that data is not present.
+func sharedData(t *testing.T, rel string) string {
+	dir := realdata.Dir()
+	if dir == "" {
+		t.Skip("reference data not found; set DEMARC_DATA to run this command")
+	}
+	return filepath.Join(dir, rel)
 }
