@@ -22,7 +22,8 @@ const (
 	exitOK      = 0 // success
 	exitUsage   = 1 // bad command line: unknown command or flag, missing argument
 	exitInvalid = 2 // invalid input: a file that does not parse or names unknown things
-	// exitGaps (3): --fail-on found gaps at or above its severity.
+	// exitGaps (3): --fail-on found gaps or failed checks at or above its
+	// severity.
 	exitInternal = 4 // a defect in demarc
 )
 
@@ -138,8 +139,8 @@ func (a *app) rootCommand() *cobra.Command {
 provider, the customer, or both, and which part — derived from the services
 the system really uses, with the reasoning behind every answer.
 
-Exit codes: 0 success, 1 usage error, 2 invalid input, 3 gaps found at or
-above --fail-on, 4 internal error.`,
+Exit codes: 0 success, 1 usage error, 2 invalid input, 3 gaps or failed
+checks at or above --fail-on, 4 internal error.`,
 		Example: `  demarc matrix --system examples/serverless-webshop.yaml --framework nist-800-53-r5
   demarc explain --system examples/serverless-webshop.yaml si-2
   demarc library list services
