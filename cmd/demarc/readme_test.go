@@ -18,6 +18,9 @@ func TestReadmeCommands(t *testing.T) {
 		}
 		for _, line := range commandLines(string(data)) {
 			t.Run(doc+": "+line, func(t *testing.T) {
+				if strings.HasPrefix(line, "serve") {
+					t.Skip("a long-running server; cmd/demarc/serve_test.go starts it")
+				}
 				args, expect := prepare(t, strings.Fields(line))
 				_, stderr, code := runCLI(t, args...)
 				if code != expect {
