@@ -1,0 +1,7 @@
+package bad.good
+
+import rego.v1
+
+deny contains "every document fails" if {
+	true
+}
