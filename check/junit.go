@@ -121,6 +121,9 @@ func junitFailureOf(c CheckReport, p *PolicySummary) *junitFailure {
 		f.Message = p.policy.Message
 		text.WriteString(p.policy.Message + "\n")
 	}
+	if c.Reason != "" {
+		text.WriteString("Finding: " + c.Reason + "\n") // a Rego finding's own message
+	}
 	if vs := valueList(c.Values); vs != "" {
 		text.WriteString("Setting: " + vs + "\n")
 	}

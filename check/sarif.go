@@ -218,6 +218,9 @@ func ruleName(id string) string {
 
 func sarifResult(f Finding, index int) SARIFResult {
 	text := f.Message
+	if f.Reason != "" {
+		text += ": " + f.Reason // a Rego finding's own message
+	}
 	if vs := valueList(f.Values); vs != "" {
 		text += " (" + vs + ")"
 	}
