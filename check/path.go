@@ -3,6 +3,8 @@ package check
 import (
 	"strconv"
 	"strings"
+
+	"github.com/demarc-io/demarc/snapshot"
 )
 
 // Attribute paths are written as the resource model writes them:
@@ -74,42 +76,9 @@ func bracketStep(s string) (step any, n int, ok bool) {
 	return idx, end + 1, true
 }
 
-// joinPath appends one step to a path, in the canonical form.
-func joinPath(base string, step any) string {
-	switch s := step.(type) {
-	case int:
-		return base + "[" + strconv.Itoa(s) + "]"
-	case string:
-		if plainKey(s) {
-			if base == "" {
-				return s
-			}
-			return base + "." + s
-		}
-		return base + "[" + strconv.Quote(s) + "]"
-	}
-	return base
-}
-
-// plainKey reports whether a key can be written bare in a path.
-func plainKey(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, c := range s {
-		switch {
-		case c == '_' || c == '-' || c == ':' || c == '$' || c == '@':
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-		case c >= '0' && c <= '9':
-			if i == 0 {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return true
-}
+// joinPath appends one step to a path, in the canonical form the input
+// side writes.
+func joinPath(base string, step any) string { return snapshot.JoinPath(base, step) }
 
 // canonicalPath rewrites a path in the canonical form; a malformed path is
 // returned unchanged.
