@@ -156,8 +156,8 @@ type TokenStore interface {
 	TouchToken(ctx context.Context, org OrgID, id TokenID, at time.Time) error
 }
 
-// DocumentStore keeps versioned documents: systems, attestation registers
-// and custom provider files. Every update adds a version; no version is
+// DocumentStore keeps versioned documents: systems, attestation
+// registers, custom provider files and check runs. Every update adds a version; no version is
 // ever rewritten.
 type DocumentStore interface {
 	// CreateDocument stores version 1 of a new document. A live document of
@@ -470,18 +470,20 @@ func HashToken(secret string) TokenHash {
 // DocKind is the kind of a versioned document.
 type DocKind string
 
-// Document kinds: a system file, an attestation register, and a custom
+// Document kinds: a system file, an attestation register, a custom
 // provider file with its statement and services (the kind an organisation
-// can publish).
+// can publish), and the check runs of one system, one version per run:
+// versions are never rewritten, so a recorded run cannot change.
 const (
 	DocSystem       DocKind = "system"
 	DocAttestations DocKind = "attestations"
 	DocProvider     DocKind = "provider"
+	DocCheckRun     DocKind = "check-run"
 )
 
 // Valid reports whether k is a known kind.
 func (k DocKind) Valid() bool {
-	return k == DocSystem || k == DocAttestations || k == DocProvider
+	return k == DocSystem || k == DocAttestations || k == DocProvider || k == DocCheckRun
 }
 
 // MaxDocumentSize bounds a document's content.
@@ -530,7 +532,7 @@ type DocumentInput struct {
 // Validate returns EInvalid naming the first bad field.
 func (in DocumentInput) Validate() error {
 	if !in.Kind.Valid() {
-		return fieldError("kind", fmt.Errorf("%q is not a document kind (want system, attestations or provider)", in.Kind))
+		return fieldError("kind", fmt.Errorf("%q is not a document kind (want system, attestations, provider or check-run)", in.Kind))
 	}
 	if err := validText(in.Name, 200); err != nil {
 		return fieldError("name", err)

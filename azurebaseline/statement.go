@@ -380,3 +380,29 @@ func (st *Statement) writeComment(b *strings.Builder) {
 		fmt.Fprintf(b, "#   every row is Not Applicable for %s: left to the %s model's default.\n", strings.Join(ids, ", "), st.Service.Model)
 	}
 }
+
+// ValidModel reports whether m is a service model an Azure service can
+// have: iaas, caas, paas, faas or saas.
+func ValidModel(m demarc.Model) bool {
+	switch m {
+	case demarc.ModelIaaS, demarc.ModelCaaS, demarc.ModelPaaS, demarc.ModelFaaS, demarc.ModelSaaS:
+		return true
+	}
+	return false
+}
+
+// Summary says in one line what became of the workbook: its service,
+// model, rows and rules.
+func (st *Statement) Summary() string {
+	return fmt.Sprintf("%s → %s (%s): %d rows, %d area rules", baseName(st.Workbook.File), st.Service.ID, st.Service.Model, len(st.Workbook.Rows), len(st.Service.Overrides))
+}
+
+// Warnings lists, one line each, the rows that map to no area and so
+// shape no rule.
+func (st *Statement) Warnings() []string {
+	var out []string
+	for _, r := range st.Unmapped {
+		out = append(out, fmt.Sprintf("%s row %d maps to no area (control %q, feature %q): it shapes no rule", r.Sheet, r.Row, r.Control, r.Feature))
+	}
+	return out
+}

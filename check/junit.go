@@ -117,9 +117,9 @@ func newJUnitSuite(id string, p *PolicySummary, stamp string) junitSuite {
 func junitFailureOf(c CheckReport, p *PolicySummary) *junitFailure {
 	f := &junitFailure{Type: string(c.Severity), Message: c.Policy}
 	var text strings.Builder
-	if p != nil && p.policy != nil {
-		f.Message = p.policy.Message
-		text.WriteString(p.policy.Message + "\n")
+	if p != nil {
+		f.Message = p.Message
+		text.WriteString(p.Message + "\n")
 	}
 	if c.Reason != "" {
 		text.WriteString("Finding: " + c.Reason + "\n") // a Rego finding's own message
@@ -127,8 +127,8 @@ func junitFailureOf(c CheckReport, p *PolicySummary) *junitFailure {
 	if vs := valueList(c.Values); vs != "" {
 		text.WriteString("Setting: " + vs + "\n")
 	}
-	if p != nil && p.policy != nil {
-		text.WriteString("Fix: " + p.policy.Remediation + "\n")
+	if p != nil {
+		text.WriteString("Fix: " + p.Remediation + "\n")
 	}
 	f.Text = text.String()
 	return f

@@ -163,6 +163,24 @@ func Parse(name string, data []byte, o LoadOptions) (*PolicySet, demarc.Problems
 	return set, problems
 }
 
+// PolicyFile is a policy file held in memory, such as an upload.
+type PolicyFile struct {
+	Name string
+	Data []byte
+}
+
+// ParseFiles reads policy files held in memory as Load reads files on
+// disk: a policy id defined in two files is reported in the second.
+func ParseFiles(files []PolicyFile, o LoadOptions) (*PolicySet, demarc.Problems) {
+	set := &PolicySet{}
+	var problems demarc.Problems
+	seen := map[string]demarc.Position{}
+	for _, f := range files {
+		problems = append(problems, set.add(f.Name, f.Data, o, seen)...)
+	}
+	return set, problems
+}
+
 func pathError(err error) string {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {

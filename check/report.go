@@ -159,7 +159,10 @@ type PolicySummary struct {
 	Severity Severity        `json:"severity"`
 	Areas    []demarc.AreaID `json:"areas"`
 	Results  map[Status]int  `json:"results"`
-	policy   *Policy
+	// Message says what the policy requires and Remediation how to
+	// comply, so that a stored report renders SARIF and JUnit in full.
+	Message     string `json:"message,omitempty"`
+	Remediation string `json:"remediation,omitempty"`
 }
 
 // Collector gathers the batches of a check run. It is not safe for
@@ -253,7 +256,8 @@ func policyStats(policies []*Policy, results []Result) *stats {
 	s := &stats{byPolicy: map[string]*PolicySummary{}, failing: map[string][]FindingRef{}, byArea: map[demarc.AreaID][]*PolicySummary{}}
 	s.summaries = make([]PolicySummary, len(policies))
 	for i, p := range policies {
-		s.summaries[i] = PolicySummary{ID: p.ID, Title: p.Title, Severity: p.Severity, Areas: p.Areas, Results: map[Status]int{}, policy: p}
+		s.summaries[i] = PolicySummary{ID: p.ID, Title: p.Title, Severity: p.Severity, Areas: p.Areas, Results: map[Status]int{},
+			Message: p.Message, Remediation: p.Remediation}
 		s.byPolicy[p.ID] = &s.summaries[i]
 		for _, a := range p.Areas {
 			s.byArea[a] = append(s.byArea[a], &s.summaries[i])

@@ -193,10 +193,7 @@ func sarifRule(p PolicySummary) SARIFRule {
 	for _, a := range p.Areas {
 		tags = append(tags, string(a))
 	}
-	msg, fix := p.Title, p.Title
-	if p.policy != nil {
-		msg, fix = p.policy.Message, p.policy.Remediation
-	}
+	msg, fix := p.Message, p.Remediation
 	return SARIFRule{
 		ID: p.ID, Name: ruleName(p.ID),
 		ShortDescription:     SARIFText{Text: p.Title},

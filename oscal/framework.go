@@ -36,6 +36,10 @@ type ImportOptions struct {
 	// Model, when set, is the model the document must be: Catalog or
 	// Profile.
 	Model Model
+	// CatalogData is the stand-in catalog's content for
+	// ImportFrameworkData, which reads no files; Catalog then only names
+	// it in messages.
+	CatalogData []byte
 }
 
 // LoadFramework reads an OSCAL catalog or profile and returns it as a
@@ -59,6 +63,25 @@ func LoadFramework(path string, lib *library.Library) (*demarc.Framework, []stri
 // not withdrawn lists its areas, and AreasFrom says when they were taken
 // from a parent or a family. WriteLibrary writes it as a library file.
 func ImportFramework(path string, lib *library.Library, opts ImportOptions) (*demarc.Framework, []string, error) {
+	return importFramework(fileTarget(path), newResolver(opts.Catalog), lib, opts)
+}
+
+// ImportFrameworkData is ImportFramework for a document held in memory,
+// such as an upload; name stands for its path in ids and messages. It
+// never reads the file system: a profile's imports must be resources
+// embedded in its back-matter, or are replaced by the stand-in catalog
+// opts.CatalogData when one is given.
+func ImportFrameworkData(name string, data []byte, lib *library.Library, opts ImportOptions) (*demarc.Framework, []string, error) {
+	r := newResolver(opts.Catalog)
+	r.sealed, r.catalogData = true, opts.CatalogData
+	if r.catalog == "" && opts.CatalogData != nil {
+		r.catalog = "the stand-in catalog"
+	}
+	return importFramework(target{key: "memory:" + name, name: name, data: data}, r, lib, opts)
+}
+
+func importFramework(t target, r *resolver, lib *library.Library, opts ImportOptions) (*demarc.Framework, []string, error) {
+	path := t.name
 	if opts.AreasFrom == "" {
 		opts.AreasFrom = DefaultAreasFrom
 	}
@@ -66,9 +89,8 @@ func ImportFramework(path string, lib *library.Library, opts ImportOptions) (*de
 	if base == nil {
 		return nil, nil, demarc.Errorf(demarc.ENotFound, "framework %q, whose areas imported controls take, is not in the library", opts.AreasFrom)
 	}
-	r := newResolver(opts.Catalog)
 	r.expect = opts.Model
-	set, err := r.resolve(fileTarget(path))
+	set, err := r.resolve(t)
 	if err != nil {
 		return nil, nil, err
 	}

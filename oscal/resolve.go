@@ -172,6 +172,10 @@ type resolver struct {
 	stack   []string
 	// expect, when set, is the model the first document must be.
 	expect Model
+	// sealed forbids reading files: only embedded resources and the
+	// stand-in catalog's catalogData can be imported.
+	sealed      bool
+	catalogData []byte
 	// notes say what a user should know about the result: imports that
 	// were mapped to the stand-in catalog, ids a profile names that its
 	// source lacks.
@@ -441,6 +445,9 @@ func (r *resolver) locate(doc *Document, from target, href string, i int) (targe
 	} else {
 		candidates = []string{href}
 	}
+	if r.sealed {
+		return r.standIn(where, candidates)
+	}
 	var tried []string
 	for _, c := range candidates {
 		local, why := localFile(from, c)
@@ -455,6 +462,18 @@ func (r *resolver) locate(doc *Document, from target, href string, i int) (targe
 		return fileTarget(r.catalog), nil
 	}
 	return target{}, demarc.Errorf(demarc.ENotFound, "%s cannot be read: %s. demarc never fetches from the network: download the catalog (JSON or YAML) and pass it with --catalog FILE", where, strings.Join(tried, "; "))
+}
+
+// standIn replaces an import that a sealed resolver cannot read — any
+// that is not embedded — by the stand-in catalog held in memory.
+func (r *resolver) standIn(where string, candidates []string) (target, error) {
+	outside := strings.Join(candidates, ", ")
+	if r.catalogData == nil {
+		return target{}, demarc.Errorf(demarc.EInvalid, "%s cannot be read: %s is outside the document, and nothing outside it is read here. "+
+			"Embed the catalog in the profile's back-matter (base64), or send the catalog with the profile", where, outside)
+	}
+	r.notes = append(r.notes, fmt.Sprintf("%s (%s) is outside the document; read %s instead", where, outside, r.catalog))
+	return target{key: "stand-in:" + r.catalog, name: r.catalog, data: r.catalogData}, nil
 }
 
 // localFile turns an href into a readable local file, or says why it is

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -227,6 +228,8 @@ func accessCases() map[string]accessCase {
 		cases["versions-"+k.path] = accessCase{build: one("/versions"), allowed: everyone, status: 200, cross: crossOne("/versions")}
 		cases["version-"+k.path] = accessCase{build: one("/versions/1"), allowed: everyone, status: 200, cross: crossOne("/versions/1")}
 	}
+	maps.Copy(cases, insightAccessCases())
+	maps.Copy(cases, transferAccessCases())
 	return cases
 }
 

@@ -302,11 +302,22 @@ func subscriptionTag(s *demarc.Subscription) string {
 }
 
 func (s *Server) listSubscriptions(c *call) (*reply, error) {
+	q := c.query()
+	page := q.page()
+	if q.err != nil {
+		return nil, q.err
+	}
 	subs, err := s.store.Subscriptions(c.r.Context(), c.org.ID)
 	if err != nil {
 		return nil, err
 	}
-	return ok(pageOf(subs, "")), nil
+	// The store lists every subscription: page here, oldest first as it
+	// lists.
+	subs, next, err := pageByID(subs, page, "sub", false, func(x demarc.Subscription) string { return string(x.ID) })
+	if err != nil {
+		return nil, err
+	}
+	return ok(pageOf(subs, next)), nil
 }
 
 func (s *Server) subscribe(c *call) (*reply, error) {

@@ -251,6 +251,13 @@ func (s *Server) checkProvider(ctx context.Context, org demarc.OrgID, self demar
 	if err != nil {
 		return err
 	}
+	return s.checkExtends(ctx, org, self, f)
+}
+
+// checkExtends builds the organisation's library with f in place of the
+// current version of the provider document self (none when empty), and
+// returns what stops it from building.
+func (s *Server) checkExtends(ctx context.Context, org demarc.OrgID, self demarc.DocumentID, f *library.File) error {
 	in, err := s.views.inputs(ctx, org)
 	if err != nil {
 		return err

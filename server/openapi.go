@@ -28,7 +28,7 @@ func (s *Server) openAPIDocument() ([]byte, error) {
 	}
 	var tagList []map[string]string
 	for _, t := range []string{"operations", "sign-in", "identity", "organisations", "members", "tokens", "systems", "attestations", "providers",
-		"analysis", "exports", "library", "publications", "subscriptions", "sign-offs", "audit"} {
+		"analysis", "exports", "imports", "checks", "library", "publications", "subscriptions", "sign-offs", "audit"} {
 		if tags[t] {
 			tagList = append(tagList, map[string]string{"name": t})
 			delete(tags, t)
@@ -122,6 +122,9 @@ func (g *schemaGen) operation(rt *route) map[string]any {
 	if rt.body != nil {
 		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.body))}}}
 	}
+	if len(rt.upload) > 0 {
+		op["requestBody"] = uploadBody(rt)
+	}
 	status := rt.status
 	if status == 0 {
 		status = 200
@@ -153,12 +156,36 @@ func (g *schemaGen) operation(rt *route) map[string]any {
 	return op
 }
 
+// uploadBody describes a body that is a file, or for multipart/form-data
+// the files of each part.
+func uploadBody(rt *route) map[string]any {
+	file := map[string]any{"type": "string", "format": "binary"}
+	content := map[string]any{}
+	for _, m := range rt.upload {
+		if m != "multipart/form-data" {
+			content[m] = map[string]any{"schema": file}
+			continue
+		}
+		props := map[string]any{}
+		for _, p := range rt.parts {
+			sch := map[string]any{"type": "string", "format": "binary", "description": p.doc}
+			if p.typ == "array" {
+				sch = map[string]any{"type": "array", "items": file, "description": p.doc}
+			}
+			props[p.name] = sch
+		}
+		content[m] = map[string]any{"schema": map[string]any{"type": "object", "properties": props}}
+	}
+	return map[string]any{"required": true, "content": content}
+}
+
 var pathParamDoc = map[string]string{
 	"org":     "organisation id (org_…) or slug",
 	"member":  "member id (mem_…)",
 	"token":   "token id (tok_…)",
 	"id":      "document id (doc_…), or a library entry id",
 	"version": "version number, from 1",
+	"run":     "check run number, from 1",
 	"target":  "control id (si-2) or area id (os.patching)",
 	"kind":    "providers, services, frameworks, areas or models",
 	"pub":     "publication id (pub_…)",

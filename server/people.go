@@ -335,6 +335,7 @@ func (c *call) isAdmin() bool { return hasRole(admins, c.role()) }
 func (s *Server) listTokens(c *call) (*reply, error) {
 	q := c.query()
 	member := demarc.MemberID(q.str("member"))
+	page := q.page()
 	if q.err != nil {
 		return nil, q.err
 	}
@@ -348,7 +349,12 @@ func (s *Server) listTokens(c *call) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ok(pageOf(toks, "")), nil
+	// The store lists every token: page here, newest first as it lists.
+	toks, next, err := pageByID(toks, page, "tok", true, func(t demarc.Token) string { return string(t.ID) })
+	if err != nil {
+		return nil, err
+	}
+	return ok(pageOf(toks, next)), nil
 }
 
 func (s *Server) createToken(c *call) (*reply, error) {

@@ -28,6 +28,15 @@ type route struct {
 
 	params []param // query parameters, checked and documented
 	body   any     // request body type (JSON), nil for none
+	// upload lists the media types of a body that is a file, or files,
+	// rather than JSON; the handler reads and checks it itself. parts
+	// name the files of a multipart/form-data upload.
+	upload []string
+	parts  []param
+	// lateWrite makes the handler take its turn to write (writeTurn)
+	// only around its store writes, so that reading an upload and
+	// computing on it do not hold up other writers.
+	lateWrite bool
 	// bodyLimit overrides the server's MaxBody for this route.
 	bodyLimit int64
 	ifMatch   bool // update or delete: If-Match required
@@ -163,20 +172,34 @@ func (s *Server) serve(c *call) (*reply, error) {
 		}
 	}
 	info(c.r.Context()).caller = c.caller
-	if s.writes != nil && unsafeMethod(c.r.Method) {
+	if s.writes != nil && unsafeMethod(c.r.Method) && !rt.lateWrite {
 		// Read the body before queueing, so that a slow client holds
 		// up no one else's change.
 		if err := c.readBody(); err != nil {
 			return nil, err
 		}
-		select {
-		case s.writes <- struct{}{}:
-			defer func() { <-s.writes }()
-		case <-c.r.Context().Done():
-			return nil, errorf(EUnavailable, "the request was cancelled while waiting to write")
+		done, err := c.writeTurn()
+		if err != nil {
+			return nil, err
 		}
+		defer done()
 	}
 	return rt.handle(c)
+}
+
+// writeTurn waits for the request's turn to change the store, when the
+// server bounds concurrent writers, and returns the function that ends
+// the turn.
+func (c *call) writeTurn() (func(), error) {
+	if c.s.writes == nil {
+		return func() {}, nil
+	}
+	select {
+	case c.s.writes <- struct{}{}:
+		return func() { <-c.s.writes }, nil
+	case <-c.r.Context().Done():
+		return nil, errorf(EUnavailable, "the request was cancelled while waiting to write")
+	}
 }
 
 func roleList(roles []demarc.Role) string {

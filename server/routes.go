@@ -59,7 +59,7 @@ func (s *Server) routeTable() []*route {
 		{method: "PATCH", path: orgPath + "/members/{member}", id: "updateMember", tag: "members", sum: "Change a member's details or role", roles: admins, ifMatch: true, body: MemberPatch{}, resp: demarc.Member{}, handle: s.updateMember},
 		{method: "DELETE", path: orgPath + "/members/{member}", id: "removeMember", tag: "members", sum: "Remove a member and its tokens", roles: admins, ifMatch: true, status: http.StatusNoContent, handle: s.removeMember},
 
-		{method: "GET", path: orgPath + "/tokens", id: "listTokens", tag: "tokens", sum: "List API tokens (members see their own)", roles: readers, params: []param{{name: "member", doc: "only this member's tokens"}}, resp: List[demarc.Token]{}, handle: s.listTokens},
+		{method: "GET", path: orgPath + "/tokens", id: "listTokens", tag: "tokens", sum: "List API tokens (members see their own)", roles: readers, params: []param{{name: "member", doc: "only this member's tokens"}, pCursor, pLimit}, resp: List[demarc.Token]{}, handle: s.listTokens},
 		{method: "POST", path: orgPath + "/tokens", id: "createToken", tag: "tokens", sum: "Make an API token; its secret is shown once", roles: readers, body: TokenRequest{}, status: http.StatusCreated, resp: NewToken{}, handle: s.createToken},
 		{method: "GET", path: orgPath + "/tokens/{token}", id: "getToken", tag: "tokens", sum: "Read an API token's record", roles: readers, resp: demarc.Token{}, handle: s.getToken},
 		{method: "DELETE", path: orgPath + "/tokens/{token}", id: "revokeToken", tag: "tokens", sum: "Revoke an API token", roles: readers, ifMatch: true, status: http.StatusNoContent, handle: s.revokeToken},
@@ -139,7 +139,7 @@ func (s *Server) routeTable() []*route {
 		&route{method: "GET", path: orgPath + "/publications/{pub}/subscribers", id: "subscribers", tag: "publications", sum: "List the subscribers of an own publication", roles: readers,
 			resp: List[demarc.Subscription]{}, handle: s.subscribers},
 
-		&route{method: "GET", path: orgPath + "/subscriptions", id: "listSubscriptions", tag: "subscriptions", sum: "List the organisation's subscriptions", roles: readers, resp: List[demarc.Subscription]{}, handle: s.listSubscriptions},
+		&route{method: "GET", path: orgPath + "/subscriptions", id: "listSubscriptions", tag: "subscriptions", sum: "List the organisation's subscriptions", roles: readers, params: []param{pCursor, pLimit}, resp: List[demarc.Subscription]{}, handle: s.listSubscriptions},
 		&route{method: "POST", path: orgPath + "/subscriptions", id: "subscribe", tag: "subscriptions", sum: "Subscribe to a publication and build systems on it", roles: admins,
 			body: SubscribeRequest{}, status: http.StatusCreated, resp: demarc.Subscription{}, handle: s.subscribe},
 		&route{method: "GET", path: orgPath + "/subscriptions/{sub}", id: "getSubscription", tag: "subscriptions", sum: "Read a subscription", roles: readers, resp: demarc.Subscription{}, handle: s.getSubscription},
@@ -162,6 +162,8 @@ func (s *Server) routeTable() []*route {
 			resp:   List[demarc.Event]{}, handle: s.events},
 		&route{method: "GET", path: orgPath + "/audit/verify", id: "auditVerify", tag: "audit", sum: "Verify the hash chain of the audit trail", roles: auditors, resp: Verification{}, handle: s.verify},
 	)
+	rs = append(rs, s.insightRoutes()...)
+	rs = append(rs, s.transferRoutes()...)
 	return rs
 }
 

@@ -81,6 +81,10 @@ type Config struct {
 	MaxBody int64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// UI makes the handler of every path outside the API (/api/, /auth/
+	// and the operations endpoints): the web pages, which call the API
+	// they are given in-process. Nil answers those paths with 404.
+	UI func(api http.Handler) (http.Handler, error)
 }
 
 // Defaults.
@@ -116,6 +120,7 @@ type Server struct {
 	secure     bool
 	views      *views
 	openapi    []byte
+	ui         http.Handler // the web pages, or nil
 	// writes admits changing requests in arrival order (goroutines
 	// blocked on a channel are served first in, first out); nil when
 	// unbounded.
@@ -184,6 +189,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.openapi = doc
+	if cfg.UI != nil {
+		if s.ui, err = cfg.UI(s); err != nil {
+			return nil, err
+		}
+	}
 	s.handler = s.outer(http.HandlerFunc(s.dispatch))
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopWatch = cancel
@@ -212,12 +222,22 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		s.mux.ServeHTTP(w, r)
 		return
 	}
+	if s.ui != nil && !apiSpace(r.URL.Path) {
+		s.ui.ServeHTTP(w, r)
+		return
+	}
 	if allow := s.allowedMethods(r); len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		s.writeError(w, r, errorf(EMethodNotAllowed, "%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allow, ", ")))
 		return
 	}
 	s.writeError(w, r, demarc.Errorf(demarc.ENotFound, "no such path: %s (see /openapi.json)", r.URL.Path))
+}
+
+// apiSpace says whether a path belongs to the API, whose unknown paths
+// answer with a JSON error rather than a page.
+func apiSpace(p string) bool {
+	return strings.HasPrefix(p, apiPath+"/") || p == apiPath || strings.HasPrefix(p, "/auth/")
 }
 
 // allowedMethods lists the methods the router has for r's path.

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -131,16 +128,16 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags) error {
 	if err != nil {
 		return err
 	}
-	problems = append(problems, run.problems...)
-	if len(run.inputs) == 0 {
-		return nothingRead(run, problems)
+	problems = append(problems, run.Problems...)
+	if len(run.Inputs) == 0 {
+		return run.NothingRead(problems, "under the --config paths")
 	}
 	systemInput, err := digestFile(f.system)
 	if err != nil {
 		return err
 	}
-	report := check.BuildReport(res, fw, set.Policies(), run.collector, check.ReportOptions{
-		Tool: toolInfo(), System: systemInput, Inputs: run.inputs, PolicySources: set.Sources, Problems: problems, Skipped: run.skipped,
+	report := check.BuildReport(res, fw, set.Policies(), run.Collector, check.ReportOptions{
+		Tool: check.CurrentTool(), System: systemInput, Inputs: run.Inputs, PolicySources: set.Sources, Problems: problems, Skipped: run.Skipped,
 	})
 	if err := check.Write(a.stdout, report, format, a.options()); err != nil {
 		return err
@@ -187,82 +184,11 @@ func knownArea(lib *library.Library) func(demarc.AreaID) bool {
 	return func(id demarc.AreaID) bool { return lib.Area(id) != nil }
 }
 
-// checkRun is what reading and checking the configuration produced.
-type checkRun struct {
-	collector *check.Collector
-	inputs    []check.Input
-	problems  demarc.Problems
-	skipped   demarc.Problems
-}
-
 // runChecks reads every configuration path on all cores and checks each
-// snapshot as it arrives, so that no more than a few files are held at
-// once besides the results.
-func runChecks(ctx context.Context, ev check.Evaluator, paths []string, bar *progress) (*checkRun, error) {
-	run := &checkRun{collector: &check.Collector{}}
-	snaps := make(chan *demarc.Snapshot, 4)
-	done := make(chan error, 1)
-	go func() {
-		done <- ev.Check(ctx, snaps, func(b check.Batch) {
-			run.collector.Add(b)
-			bar.checked(b.Resources)
-		})
-	}()
-	var mu sync.Mutex
-	walkErr := snapshot.Walk(ctx, paths, func(s *demarc.Snapshot) error {
-		mu.Lock()
-		run.record(s)
-		mu.Unlock()
-		bar.read(len(s.Resources))
-		if len(s.Resources) == 0 {
-			return nil
-		}
-		select {
-		case snaps <- s:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	})
-	close(snaps)
-	if err := <-done; err != nil {
-		return nil, err
-	}
-	if walkErr != nil {
-		return nil, walkErr
-	}
-	return run, nil
-}
-
-// record notes one snapshot as an input and its problems.
-func (r *checkRun) record(s *demarc.Snapshot) {
-	switch s.Format {
-	case "":
-		r.problems = append(r.problems, problemsOrNote(s, "could not be read")...)
-		return
-	case snapshot.FormatUnsupported:
-		r.skipped = append(r.skipped, problemsOrNote(s, "not a configuration format demarc reads")...)
-		return
-	}
-	r.inputs = append(r.inputs, check.Input{File: s.File, Format: s.Format, SHA256: s.SHA256, Resources: len(s.Resources)})
-	r.problems = append(r.problems, s.Problems...)
-}
-
-func problemsOrNote(s *demarc.Snapshot, note string) demarc.Problems {
-	if len(s.Problems) > 0 {
-		return s.Problems
-	}
-	return demarc.Problems{{Pos: demarc.Position{File: s.File}, Message: note}}
-}
-
-// nothingRead is the error when no configuration file could be read: a
-// report of nothing would look like a clean bill of health.
-func nothingRead(run *checkRun, problems demarc.Problems) error {
-	all := append(append(demarc.Problems{}, problems...), run.skipped...)
-	if len(all) == 0 {
-		return demarc.Errorf(demarc.EInvalid, "no configuration files found under the --config paths")
-	}
-	return &demarc.Error{Code: demarc.EInvalid, Message: "no configuration was read", Err: all}
+// snapshot as it arrives.
+func runChecks(ctx context.Context, ev check.Evaluator, paths []string, bar *progress) (*check.Run, error) {
+	walk := func(ctx context.Context, fn func(*demarc.Snapshot) error) error { return snapshot.Walk(ctx, paths, fn) }
+	return check.Execute(ctx, ev, walk, check.Progress{Read: bar.read, Checked: bar.checked})
 }
 
 // checkOutcome turns the report into the command's result: problems
@@ -292,28 +218,11 @@ func digestFile(path string) (*check.Input, error) {
 	if err != nil {
 		return nil, &demarc.Error{Code: demarc.ENotFound, Message: "read " + path, Err: err}
 	}
-	sum := sha256.Sum256(data)
-	return &check.Input{File: path, Format: "system", SHA256: hex.EncodeToString(sum[:])}, nil
+	return check.SystemInput(path, data), nil
 }
 
-// toolInfo names this build of demarc: its module version, and the
-// source revision when the build recorded one.
-func toolInfo() check.Tool {
-	t := check.Tool{Name: "demarc", Version: "(devel)"}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return t
-	}
-	if v := info.Main.Version; v != "" {
-		t.Version = v
-	}
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && s.Value != "" {
-			t.Version += "+" + s.Value
-		}
-	}
-	return t
-}
+// toolInfo names this build of demarc.
+func toolInfo() check.Tool { return check.CurrentTool() }
 
 // progress draws a one-line progress bar on a terminal: files read,
 // resources checked out of those read so far. It draws nothing when its

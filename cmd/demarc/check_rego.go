@@ -141,19 +141,19 @@ func (a *app) runCheckRego(ctx context.Context, f *checkFlags, r *regoFlags) err
 	if err != nil {
 		return err
 	}
-	problems = append(problems, run.problems...)
+	problems = append(problems, run.Problems...)
 	problems = append(problems, regoEngine.Problems()...)
-	if len(run.inputs) == 0 {
-		return nothingRead(run, problems)
+	if len(run.Inputs) == 0 {
+		return run.NothingRead(problems, "under the --config paths")
 	}
 	systemInput, err := digestFile(f.system)
 	if err != nil {
 		return err
 	}
-	report := check.BuildReport(res, fw, ev.Policies(), run.collector, check.ReportOptions{
-		Tool: toolInfo(), System: systemInput, Inputs: run.inputs,
+	report := check.BuildReport(res, fw, ev.Policies(), run.Collector, check.ReportOptions{
+		Tool: check.CurrentTool(), System: systemInput, Inputs: run.Inputs,
 		PolicySources: append(append([]check.Source(nil), set.Sources...), regoSet.Sources...),
-		Problems:      problems, Skipped: run.skipped,
+		Problems:      problems, Skipped: run.Skipped,
 	})
 	if err := check.Write(a.stdout, report, format, a.options()); err != nil {
 		return err

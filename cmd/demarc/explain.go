@@ -21,11 +21,19 @@ with the file and line of that rule and the rules it outranked.`,
 		Example: `  demarc explain --system examples/serverless-webshop.yaml si-2
   demarc explain --system examples/serverless-webshop.yaml os.patching
   demarc explain --system examples/azure-enterprise-app.yaml a.8.24 --framework iso-27001-2022 --format json`,
-		Args: exactArgs(1, "one control or area id"),
+		Args:        exactArgs(1, "one control or area id"),
+		Annotations: worksOnServer(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := a.format(format, formats)
 			if err != nil {
 				return err
+			}
+			rc, err := a.remote()
+			if err != nil {
+				return err
+			}
+			if rc != nil {
+				return a.remoteExplain(cmd.Context(), rc, system, framework, args[0], f)
 			}
 			res, fw, err := a.resolveSystem(system, framework, nil)
 			if err != nil {
@@ -41,7 +49,7 @@ with the file and line of that rule and the rules it outranked.`,
 			return render.Explanation(a.stdout, x, f, a.options())
 		},
 	}
-	cmd.Flags().StringVarP(&system, "system", "s", "", "system `FILE` (YAML)")
+	cmd.Flags().StringVarP(&system, "system", "s", "", systemFlagHelp)
 	cmd.Flags().StringVarP(&framework, "framework", "f", "", "framework `ID` to look the control up in (default: the first of the system's frameworks, then any, that has it)")
 	cmd.Flags().StringVarP(&format, "format", "F", "table", formatFlagHelp(formats))
 	_ = cmd.MarkFlagRequired("system") // the flag exists: the error cannot occur

@@ -49,7 +49,8 @@ Formats: xlsx (CIS, CRM and notes sheets; needs -o), csv (the CRM rows),
 json (both tables).`,
 		Example: `  demarc export fedramp-crm --system examples/serverless-webshop.yaml --baseline moderate -o crm.xlsx
   demarc export fedramp-crm --system examples/saas-vendor-chain.yaml --baseline low --format csv > crm.csv`,
-		Args: exactArgs(0, "no arguments"),
+		Args:        exactArgs(0, "no arguments"),
+		Annotations: worksOnServer(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := a.format(format, fedrampFormats)
 			if err != nil {
@@ -70,6 +71,13 @@ json (both tables).`,
 					return err
 				}
 			}
+			rc, err := a.remote()
+			if err != nil {
+				return err
+			}
+			if rc != nil {
+				return a.remoteFedRAMP(cmd.Context(), rc, system, baseline, date, f, wholeControls, registers)
+			}
 			res, _, err := a.resolveSystem(system, string(fedramp.Framework), registers)
 			if err != nil {
 				return err
@@ -84,7 +92,7 @@ json (both tables).`,
 			return a.writeFedRAMP(wb, f)
 		},
 	}
-	cmd.Flags().StringVarP(&system, "system", "s", "", "system `FILE` (YAML)")
+	cmd.Flags().StringVarP(&system, "system", "s", "", systemFlagHelp)
 	cmd.Flags().StringVarP(&baseline, "baseline", "b", "", "FedRAMP Rev 5 `BASELINE`: low, moderate, high or li-saas")
 	cmd.Flags().StringVarP(&format, "format", "F", "xlsx", formatFlagHelp(fedrampFormats))
 	cmd.Flags().StringVar(&date, "date", "", "the workbook's `DATE` (YYYY-MM-DD; default today)")

@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -67,11 +65,19 @@ responsibility-uuid match 'demarc export oscal-responsibility' of each
 service.`,
 		Example: `  demarc export oscal-ssp --system examples/gcp-kubernetes-platform.yaml -o gke-ssp.json
   demarc export oscal-ssp --system examples/serverless-webshop.yaml --framework nist-800-53-r5 --as-of 2026-11-25`,
-		Args: exactArgs(0, "no arguments"),
+		Args:        exactArgs(0, "no arguments"),
+		Annotations: worksOnServer(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts, err := stamp.options()
 			if err != nil {
 				return err
+			}
+			rc, err := a.remote()
+			if err != nil {
+				return err
+			}
+			if rc != nil {
+				return a.remoteSSP(cmd.Context(), rc, system, framework, profile, status, stamp.asOf, implemented, registers)
 			}
 			opts.Profile, opts.Status, opts.CustomerImplemented = profile, status, implemented
 			res, fw, err := a.resolveSystem(system, framework, registers)
@@ -85,7 +91,7 @@ service.`,
 			return ssp.Write(a.stdout, doc)
 		},
 	}
-	cmd.Flags().StringVarP(&system, "system", "s", "", "system `FILE` (YAML)")
+	cmd.Flags().StringVarP(&system, "system", "s", "", systemFlagHelp)
 	cmd.Flags().StringVarP(&framework, "framework", "f", "", "framework `ID` (default: the system's first, else nist-800-53-r5)")
 	cmd.Flags().StringVar(&profile, "profile", "", "`HREF` of the OSCAL profile the plan implements, e.g. a FedRAMP baseline (default: the framework's catalog)")
 	cmd.Flags().StringVar(&status, "status", "", "the system's `STATE`: operational (default), under-development, under-major-modification, disposition, other")
@@ -130,7 +136,7 @@ frameworks you need with --framework.`,
 			if err != nil {
 				return err
 			}
-			fws, err := oscalFrameworks(lib, frameworks)
+			fws, err := ssp.LookupFrameworks(lib, frameworks)
 			if err != nil {
 				return err
 			}
@@ -182,7 +188,7 @@ The framework defaults to nist-800-53-r5.`,
 			if framework == "" {
 				framework = defaultFramework
 			}
-			fws, err := oscalFrameworks(lib, []string{framework})
+			fws, err := ssp.LookupFrameworks(lib, []string{framework})
 			if err != nil {
 				return err
 			}
@@ -208,51 +214,5 @@ func oscalServices(lib *library.Library, ids []string, provider string) ([]*dema
 	case len(ids) > 0 && provider != "":
 		return nil, usageError{errors.New("--service and --provider exclude each other")}
 	}
-	if provider != "" {
-		p := lib.Provider(demarc.ProviderID(provider))
-		if p == nil {
-			var known []string
-			for _, x := range lib.Providers() {
-				known = append(known, string(x.ID))
-			}
-			return nil, demarc.Errorf(demarc.ENotFound, "unknown provider %q%s; known: %s", provider, library.Suggest(provider, known), strings.Join(known, ", "))
-		}
-		for _, s := range p.Services {
-			ids = append(ids, string(s.ID))
-		}
-		sort.Strings(ids)
-	}
-	var out []*demarc.Service
-	for _, id := range ids {
-		s := lib.Service(demarc.ServiceID(id))
-		if s == nil {
-			var known []string
-			for _, x := range lib.Services() {
-				known = append(known, string(x.ID))
-			}
-			return nil, demarc.Errorf(demarc.ENotFound, "unknown service %q%s; see 'demarc library list services'", id, library.Suggest(id, known))
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-// oscalFrameworks finds frameworks by id; none means every framework.
-func oscalFrameworks(lib *library.Library, ids []string) ([]*demarc.Framework, error) {
-	if len(ids) == 0 {
-		return lib.Frameworks(), nil
-	}
-	var out []*demarc.Framework
-	for _, id := range ids {
-		fw := lib.Framework(demarc.FrameworkID(id))
-		if fw == nil {
-			var known []string
-			for _, f := range lib.Frameworks() {
-				known = append(known, string(f.ID))
-			}
-			return nil, demarc.Errorf(demarc.ENotFound, "unknown framework %q%s; known: %s", id, library.Suggest(id, known), strings.Join(known, ", "))
-		}
-		out = append(out, fw)
-	}
-	return out, nil
+	return ssp.LookupServices(lib, ids, provider)
 }

@@ -30,7 +30,8 @@ type analysisFlags struct {
 }
 
 func (f *analysisFlags) register(cmd *cobra.Command, formats []render.Format) {
-	cmd.Flags().StringVarP(&f.system, "system", "s", "", "system `FILE` (YAML)")
+	cmd.Flags().StringVarP(&f.system, "system", "s", "", systemFlagHelp)
+	cmd.Annotations = worksOnServer()
 	cmd.Flags().StringVarP(&f.framework, "framework", "f", "", "framework `ID` (default: the system's first, else nist-800-53-r5)")
 	if formats != nil {
 		cmd.Flags().StringVarP(&f.format, "format", "F", "table", formatFlagHelp(formats))
@@ -93,6 +94,13 @@ when any gap is at or above that severity, so a CI pipeline can gate on it.`,
 			least, err := parseSeverity("--severity", minSeverity)
 			if err != nil {
 				return err
+			}
+			rc, err := a.remote()
+			if err != nil {
+				return err
+			}
+			if rc != nil {
+				return a.remoteGaps(cmd.Context(), rc, &f, kind, least, fail, format)
 			}
 			an, err := a.analysis(&f)
 			if err != nil {

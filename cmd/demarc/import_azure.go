@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -68,7 +67,7 @@ supported, enabled_by_default, areas, sheet, row and more.`,
 			if service != "" && len(args) > 1 {
 				return usageError{errors.New("--service names one service: give one workbook with it")}
 			}
-			if model != "" && !validModel(opts.Model) {
+			if model != "" && !azurebaseline.ValidModel(opts.Model) {
 				return usageError{fmt.Errorf("--model %q: expected one of iaas, caas, paas, faas, saas", model)}
 			}
 			lib, err := a.library()
@@ -104,14 +103,6 @@ supported, enabled_by_default, areas, sheet, row and more.`,
 	cmd.Flags().StringVar(&model, "model", "", "service `MODEL` (iaas, caas, paas, faas, saas; default: from the Security Profile)")
 	cmd.Flags().BoolVar(&skipBad, "skip-bad", false, "import the rows that can be read; report the others")
 	return cmd
-}
-
-func validModel(m demarc.Model) bool {
-	switch m {
-	case demarc.ModelIaaS, demarc.ModelCaaS, demarc.ModelPaaS, demarc.ModelFaaS, demarc.ModelSaaS:
-		return true
-	}
-	return false
 }
 
 // readBaselines reads every workbook. A file that cannot be read fails the
@@ -154,9 +145,9 @@ func readBaseline(path string) (*azurebaseline.Workbook, error) {
 // reportStatement tells the user, on stderr, what became of a workbook;
 // known says the library already has a service with its id.
 func (a *app) reportStatement(st *azurebaseline.Statement, known bool) {
-	fmt.Fprintf(a.stderr, "%s → %s (%s): %d rows, %d area rules\n", filepath.Base(st.Workbook.File), st.Service.ID, st.Service.Model, len(st.Workbook.Rows), len(st.Service.Overrides))
-	for _, r := range st.Unmapped {
-		fmt.Fprintf(a.stderr, "  %s row %d maps to no area (control %q, feature %q): it shapes no rule\n", r.Sheet, r.Row, r.Control, r.Feature)
+	fmt.Fprintln(a.stderr, st.Summary())
+	for _, w := range st.Warnings() {
+		fmt.Fprintf(a.stderr, "  %s\n", w)
 	}
 	if known {
 		fmt.Fprintf(a.stderr, "  note: %s is already in the library; loading this file with --library replaces it (--service names it otherwise)\n", st.Service.ID)

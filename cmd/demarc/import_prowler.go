@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -103,57 +102,21 @@ func (a *app) importProwler(path string, mo prowler.MapOptions, fo prowler.Frame
 	if len(m.Problems) > 0 && !skipBad {
 		return nil, &demarc.Error{Code: demarc.EInvalid, Message: fmt.Sprintf("%d requirement(s) could not be read (--skip-bad imports the rest)", len(m.Problems)), Err: m.Problems}
 	}
-	if fo.ID != "" && !validFrameworkID(string(fo.ID)) {
+	if fo.ID != "" && !prowler.ValidID(fo.ID) {
 		return nil, usageError{fmt.Errorf("--id %q: expected lower-case letters, digits and . & ( ) _ -", fo.ID)}
 	}
-	matched, err := prowler.Map(m, lib, mo)
+	imp, err := prowler.Import(m, lib, mo, fo)
 	if err != nil {
 		return nil, err
 	}
-	imp := prowler.Framework(m, matched, fo)
 	fmt.Fprintf(a.stderr, "%s → framework %s (%s shape)\n", filepath.Base(path), imp.Framework.ID, m.Shape)
 	for _, line := range imp.Summary() {
 		fmt.Fprintf(a.stderr, "  %s\n", line)
 	}
-	for _, p := range m.Problems {
-		fmt.Fprintf(a.stderr, "warning: requirement left out: %s\n", p)
-	}
-	for _, p := range m.Repeats {
-		fmt.Fprintf(a.stderr, "warning: %s\n", p)
-	}
-	for _, r := range imp.Left {
-		fmt.Fprintf(a.stderr, "warning: %s (%s, line %d) maps to no area — not in the framework\n", r.ID, r.Path, r.Line)
-	}
-	if unmatched := unmatchedChecks(m); len(unmatched) > 0 {
-		fmt.Fprintf(a.stderr, "warning: %d check name(s) map to no area: %s\n", len(unmatched), strings.Join(unmatched, ", "))
+	for _, w := range imp.Warnings() {
+		fmt.Fprintf(a.stderr, "warning: %s\n", w)
 	}
 	return imp, nil
-}
-
-func unmatchedChecks(m *prowler.Mapping) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, r := range m.Requirements {
-		for _, c := range r.Unmatched {
-			if !seen[c] {
-				seen[c] = true
-				out = append(out, c)
-			}
-		}
-	}
-	return out
-}
-
-func validFrameworkID(s string) bool {
-	if s == "" || !strings.ContainsRune("abcdefghijklmnopqrstuvwxyz0123456789", rune(s[0])) {
-		return false
-	}
-	for _, r := range s {
-		if !strings.ContainsRune("abcdefghijklmnopqrstuvwxyz0123456789.&()_-", r) {
-			return false
-		}
-	}
-	return true
 }
 
 // writeFileAtomic writes a file next to its final name and renames it into

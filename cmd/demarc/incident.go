@@ -34,6 +34,13 @@ or see library/content/incidents.yaml.`,
 			if err != nil {
 				return err
 			}
+			rc, err := a.remote()
+			if err != nil {
+				return err
+			}
+			if rc != nil {
+				return a.remoteIncident(cmd.Context(), rc, &f, typ, format)
+			}
 			an, err := a.analysis(&f)
 			if err != nil {
 				return err
@@ -43,7 +50,7 @@ or see library/content/incidents.yaml.`,
 				return err
 			}
 			v := map[string]any{"system": an.Res.System.Name, "incidents": plans}
-			return render.Report(a.stdout, v, incidentTable(an, plans), format, a.options())
+			return render.Report(a.stdout, v, incidentTable(an.Res.System.Name, an.RegulationsInScope(), plans), format, a.options())
 		},
 	}
 	f.register(cmd, render.Formats)
@@ -51,13 +58,15 @@ or see library/content/incidents.yaml.`,
 	return cmd
 }
 
-func incidentTable(an *analyze.Analysis, plans []analyze.IncidentPlan) *render.Tabular {
+// incidentTable lays the plans out as a table, with the regulations in
+// scope in its summary.
+func incidentTable(system string, inScope []demarc.Regulation, plans []analyze.IncidentPlan) *render.Tabular {
 	var regs []string
-	for _, r := range an.RegulationsInScope() {
+	for _, r := range inScope {
 		regs = append(regs, r.ID)
 	}
 	t := &render.Tabular{
-		Title:   "Incident duties — " + an.Res.System.Name,
+		Title:   "Incident duties — " + system,
 		Summary: fmt.Sprintf("%d incident types; regulations in scope: %s", len(plans), orNone(strings.Join(regs, ", "))),
 		Header:  []string{"incident", "investigate", "remediate", "communicate", "first deadlines"},
 	}

@@ -40,18 +40,26 @@ default every framework the system lists).`,
   demarc matrix --system examples/serverless-webshop.yaml --framework iso-27001-2022 --format csv > matrix.csv
   demarc matrix --system examples/serverless-webshop.yaml --owner shared --family si
   demarc matrix --system examples/serverless-webshop.yaml --format xlsx -o webshop-matrix.xlsx`,
-		Args: exactArgs(0, "no arguments"),
+		Args:        exactArgs(0, "no arguments"),
+		Annotations: worksOnServer(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := a.format(format, append(render.Formats, render.XLSX))
 			if err != nil {
 				return err
 			}
+			if f != render.XLSX && strings.Contains(framework, ",") {
+				return usageError{errors.New("give one framework, or --format xlsx for several")}
+			}
+			rc, err := a.remote()
+			if err != nil {
+				return err
+			}
+			if rc != nil {
+				return a.remoteMatrix(cmd.Context(), rc, system, framework, owner, family, catalog, f)
+			}
 			a.catalogFile = catalog
 			if f == render.XLSX {
 				return a.matrixWorkbook(system, framework, owner, family)
-			}
-			if strings.Contains(framework, ",") {
-				return usageError{errors.New("give one framework, or --format xlsx for several")}
 			}
 			res, fw, err := a.resolveSystem(system, framework, nil)
 			if err != nil {
@@ -61,7 +69,7 @@ default every framework the system lists).`,
 			return render.Matrix(a.stdout, m, f, a.options())
 		},
 	}
-	cmd.Flags().StringVarP(&system, "system", "s", "", "system `FILE` (YAML)")
+	cmd.Flags().StringVarP(&system, "system", "s", "", systemFlagHelp)
 	cmd.Flags().StringVarP(&framework, "framework", "f", "", "framework `ID` (see 'demarc library list frameworks')")
 	cmd.Flags().StringVarP(&format, "format", "F", "table", formatFlagHelp(render.Formats))
 	cmd.Flags().StringVar(&owner, "owner", "", "show only controls with this `OWNER` (provider, customer, shared, third-party, unassigned, conflict)")

@@ -22,6 +22,13 @@ duties, and the provider-managed / customer-managed risk split.`,
   demarc report --system examples/azure-enterprise-app.yaml --framework iso-27001-2022 -o claims.html`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			rc, err := a.remote()
+			if err != nil {
+				return err
+			}
+			if rc != nil {
+				return a.remoteReport(cmd.Context(), rc, &f)
+			}
 			an, err := a.analysis(&f)
 			if err != nil {
 				return err

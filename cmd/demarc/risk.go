@@ -27,6 +27,13 @@ customer inherits but cannot see proven) — the split a board report needs.`,
 			if err != nil {
 				return err
 			}
+			rc, err := a.remote()
+			if err != nil {
+				return err
+			}
+			if rc != nil {
+				return a.remoteRisk(cmd.Context(), rc, &f, format)
+			}
 			an, err := a.analysis(&f)
 			if err != nil {
 				return err

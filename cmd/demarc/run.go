@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/demarc-io/demarc"
@@ -60,6 +61,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 func indentLines(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
 
 func exitCode(err error) int {
+	var re *remoteError
+	if errors.As(err, &re) {
+		return re.exit
+	}
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsage(err.Error()) {
 		return exitUsage
@@ -91,6 +96,15 @@ type app struct {
 	catalog   string
 	// catalogFile is matrix's --catalog, for OSCAL profiles as frameworks.
 	catalogFile string
+	// serverURL, token, org and insecure are the global flags that point
+	// the commands at a server; globals holds them, to tell an explicit
+	// --server '' from none.
+	serverURL, token, org string
+	insecure              bool
+	globals               *pflag.FlagSet
+	// conn and client are the server settings and client, once made.
+	conn   *connection
+	client *client
 }
 
 // openOutput sends the command's output to --output, when given. The file
@@ -139,8 +153,14 @@ func (a *app) rootCommand() *cobra.Command {
 provider, the customer, or both, and which part — derived from the services
 the system really uses, with the reasoning behind every answer.
 
-Exit codes: 0 success, 1 usage error, 2 invalid input, 3 gaps or failed
-checks at or above --fail-on, 4 internal error.`,
+With a server (--server URL, $DEMARC_SERVER, or the config file 'demarc
+login' writes), --system NAME names a system stored on it, and the analysis
+commands ask the server; see 'demarc systems --help'. --server '' works on
+local files whatever is configured.
+
+Exit codes: 0 success, 1 usage error, 2 invalid input (or a request the
+server refused), 3 gaps or failed checks at or above --fail-on, 4 internal
+error (or a server that failed or cannot be reached).`,
 		Example: `  demarc matrix --system examples/serverless-webshop.yaml --framework nist-800-53-r5
   demarc explain --system examples/serverless-webshop.yaml si-2
   demarc library list services
@@ -151,7 +171,13 @@ checks at or above --fail-on, 4 internal error.`,
 	root.PersistentFlags().StringArrayVar(&a.libraryFiles, "library", nil, "extra library `FILE` (areas, models, providers, frameworks); repeatable")
 	root.PersistentFlags().StringVar(&a.color, "color", "auto", "colour output: auto, always or never")
 	root.PersistentFlags().StringVarP(&a.outputPath, "output", "o", "", "write the output to `FILE` instead of standard output")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error { return a.openOutput() }
+	a.serverFlags(root.PersistentFlags())
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if err := a.refuseLocalOnly(cmd); err != nil {
+			return err
+		}
+		return a.openOutput()
+	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	for _, extra := range extraCommands {
 		root.AddCommand(extra(a))

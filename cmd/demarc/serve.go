@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
 	"github.com/demarc-io/demarc"
@@ -69,7 +67,7 @@ func (f *storeFlags) open(ctx context.Context) (*openedStore, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &openedStore{Store: st, orgs: postgresOrgs(dsn, f.schema), close: st.Close}, nil
+		return &openedStore{Store: st, orgs: allOrgs(st), close: st.Close}, nil
 	}
 	if f.schema != "" {
 		return nil, usageError{errors.New("--schema is for PostgreSQL; give --postgres too")}
@@ -78,54 +76,28 @@ func (f *storeFlags) open(ctx context.Context) (*openedStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("sqlite", sqlite.DSN(f.db)+"&_pragma=query_only(1)")
-	if err != nil {
-		return nil, errors.Join(err, st.Close())
-	}
-	return &openedStore{Store: st, orgs: sqlOrgs(db), close: func() error { return errors.Join(db.Close(), st.Close()) }}, nil
+	return &openedStore{Store: st, orgs: allOrgs(st), close: st.Close}, nil
 }
 
-// sqlOrgs lists organisations in a SQLite file, oldest first.
-func sqlOrgs(db *sql.DB) func(context.Context) ([]demarc.OrgID, error) {
+// allOrgs lists every organisation of st, oldest first, a page at a
+// time.
+func allOrgs(st demarc.OrgStore) func(context.Context) ([]demarc.OrgID, error) {
 	return func(ctx context.Context) ([]demarc.OrgID, error) {
-		rows, err := db.QueryContext(ctx, `SELECT id FROM orgs ORDER BY created_at, id`)
-		if err != nil {
-			return nil, fmt.Errorf("list organisations: %w", err)
-		}
-		defer rows.Close()
 		var ids []demarc.OrgID
-		for rows.Next() {
-			var id demarc.OrgID
-			if err := rows.Scan(&id); err != nil {
+		page := demarc.Page{Limit: demarc.MaxPageSize}
+		for {
+			orgs, next, err := st.Orgs(ctx, page)
+			if err != nil {
 				return nil, fmt.Errorf("list organisations: %w", err)
 			}
-			ids = append(ids, id)
+			for _, o := range orgs {
+				ids = append(ids, o.ID)
+			}
+			if next == "" {
+				return ids, nil
+			}
+			page.After = next
 		}
-		return ids, rows.Err()
-	}
-}
-
-// postgresOrgs lists organisations in a PostgreSQL schema, oldest first.
-func postgresOrgs(dsn, schema string) func(context.Context) ([]demarc.OrgID, error) {
-	table := pgx.Identifier{"orgs"}
-	if schema != "" {
-		table = pgx.Identifier{schema, "orgs"}
-	}
-	return func(ctx context.Context) ([]demarc.OrgID, error) {
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			return nil, fmt.Errorf("list organisations: %w", err)
-		}
-		defer conn.Close(context.WithoutCancel(ctx))
-		rows, err := conn.Query(ctx, `SELECT id FROM `+table.Sanitize()+` ORDER BY created_at, id`)
-		if err != nil {
-			return nil, fmt.Errorf("list organisations: %w", err)
-		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[demarc.OrgID])
-		if err != nil {
-			return nil, fmt.Errorf("list organisations: %w", err)
-		}
-		return ids, nil
 	}
 }
 

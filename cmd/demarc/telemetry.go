@@ -29,6 +29,13 @@ provider's attestation is the only evidence.`,
 			if err != nil {
 				return err
 			}
+			rc, err := a.remote()
+			if err != nil {
+				return err
+			}
+			if rc != nil {
+				return a.remoteTelemetry(cmd.Context(), rc, &f, coverage, format)
+			}
 			an, err := a.analysis(&f)
 			if err != nil {
 				return err
