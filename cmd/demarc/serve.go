@@ -197,6 +197,7 @@ func (a *app) serve(ctx context.Context, f *serveFlags) error {
 	if !f.store.postgres() {
 		cfg.WriteConcurrency = 1 // SQLite has one writer: queue in arrival order
 	}
+	cfg.UI = webPages(cfg)
 	srv, err := server.New(cfg)
 	if err != nil {
 		return err
