@@ -30,12 +30,12 @@ import (
 // directory: organisation acme with one member per role, each with a
 // token, and organisation rival with an owner.
 type site struct {
-	t      testing.TB
-	url    string
-	store  demarc.Store
-	org    *demarc.Org
-	tokens map[demarc.Role]string
-	rival  string // rival owner's token
+	t        testing.TB
+	url      string
+	store    demarc.Store
+	org      *demarc.Org
+	tokens   map[demarc.Role]string
+	rival    string // rival owner's token
 	rivalOrg *demarc.Org
 	// handler is the server itself, for calls without the network.
 	handler http.Handler
@@ -278,7 +278,7 @@ func eval[T any](b *browser, js string) T {
 func (b *browser) shot(name string) {
 	b.t.Helper()
 	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100)) // 100: PNG rather than JPEG
-	if err != nil { // a page taller than the browser can paint at once: keep the viewport
+	if err != nil {                                               // a page taller than the browser can paint at once: keep the viewport
 		png, err = chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
 	}
 	if err != nil {

@@ -40,7 +40,9 @@ type cell struct {
 }
 
 // add appends a row of cells.
-func (t *table) add(class string, cells ...cell) { t.Rows = append(t.Rows, row{Cells: cells, Class: class}) }
+func (t *table) add(class string, cells ...cell) {
+	t.Rows = append(t.Rows, row{Cells: cells, Class: class})
+}
 
 // text makes a plain cell.
 func text(s string) cell { return cell{Text: s} }
