@@ -28,8 +28,9 @@ func BenchmarkMatrixPage(b *testing.B) {
 		s.handler.ServeHTTP(w, r)
 		return w
 	}
-	if w := get(); w.Code != http.StatusOK {
-		b.Fatalf("matrix page: %d", w.Code)
+	first := get()
+	if first.Code != http.StatusOK {
+		b.Fatalf("matrix page: %d", first.Code)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -39,4 +40,5 @@ func BenchmarkMatrixPage(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(m.Controls)), "controls")
+	b.ReportMetric(float64(first.Body.Len()), "html-bytes")
 }
