@@ -66,6 +66,11 @@ func (u *UI) auditPage(v *view) error {
 	d.Next, d.Count = next, len(events)
 	name := v.Org.Slug + "-audit"
 	v.Table, d.Shown = auditTable(name, events, names, tampered, false), auditTable(name, events, names, tampered, true)
+	if d.Truncated {
+		// The name says the download stops short; the next one can
+		// start after its last event.
+		v.Table.Name += "-first-" + strconv.Itoa(len(events)) + "-events"
+	}
 	auditLinkObjects(d.Shown, v, d)
 	if next != "" {
 		d.NextURL = d.url(v, next)

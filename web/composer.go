@@ -20,9 +20,69 @@ import (
 // version of one.
 func init() {
 	addPage("/systems/new", func(u *UI) pageFunc { return u.composeNew })
-	addAction("/systems/new", func(u *UI) actionFunc { return u.composeSubmit })
 	addPage("/systems/{id}/edit", func(u *UI) pageFunc { return u.composeEdit })
-	addAction("/systems/{id}/edit", func(u *UI) actionFunc { return u.composeSubmit })
+	for _, path := range []string{"/systems/new", "/systems/{id}/edit"} {
+		pageRoutes = append(pageRoutes, pageRoute{method: "POST", path: path, handle: func(u *UI) http.HandlerFunc { return u.composeAction }})
+	}
+}
+
+// composeAction is u.action for the composer, except that a form whose
+// token has expired (the browser signed in again, or the cookie was
+// cleared) comes back with everything typed and a fresh token instead
+// of being lost. Showing a form changes nothing, and a page of another
+// site cannot read the answer; a form that says it comes from another
+// site is refused outright.
+func (u *UI) composeAction(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, formLimit)
+	if err := parseForm(r); err != nil {
+		u.fail(w, r, &apiError{Status: http.StatusRequestEntityTooLarge, Code: server.ETooLarge, Message: fmt.Sprintf("the form is too large or malformed: %v", err)})
+		return
+	}
+	expired := u.checkForm(r)
+	if expired != nil && !fromThisSite(r) {
+		u.fail(w, r, expired)
+		return
+	}
+	v := u.open(w, r)
+	if v == nil {
+		return
+	}
+	var to string
+	var err error
+	if expired != nil {
+		err = u.composeExpired(v, expired)
+	} else {
+		to, err = u.composeSubmit(v)
+	}
+	switch {
+	case err != nil:
+		u.fail(w, r, err)
+	case to != "":
+		http.Redirect(w, r, to, http.StatusSeeOther)
+	default:
+		u.write(v)
+	}
+}
+
+// fromThisSite says whether a browser that names where a form came from
+// names this server (or names nothing).
+func fromThisSite(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" || o == "null" {
+		return true
+	}
+	p, err := url.Parse(o)
+	return err == nil && p.Host == r.Host
+}
+
+// composeExpired shows the form as sent, with why nothing was done.
+func (u *UI) composeExpired(v *view, why error) error {
+	d, err := v.composeRead()
+	if err != nil {
+		return err
+	}
+	d.Message = "Nothing was saved: " + why.Error() + ". Everything you typed is kept below; send it again."
+	return v.composeRender(d, http.StatusForbidden)
 }
 
 // composeData is the composer page: the form, the YAML, and what the
@@ -205,29 +265,12 @@ func (d *composeData) prefill(area string) {
 // composeSubmit handles every button of the composer: save, check,
 // switch between form and YAML, more rows, catalogue search and add.
 func (u *UI) composeSubmit(v *view) (string, error) {
-	d := &composeData{New: v.r.PathValue("id") == "", PrefillRow: -1}
-	if !d.New {
-		doc, err := v.openSystem()
-		if err != nil {
-			return "", err
-		}
-		d.DocID = string(doc.ID)
-		v.Crumbs = append(v.Crumbs, crumb{Label: "Edit"})
-	} else {
-		v.Crumbs = []crumb{{Label: "Systems", Href: v.OrgBase()}, {Label: "New system"}}
+	d, err := v.composeRead()
+	if err != nil {
+		return "", err
 	}
-	form := v.r.PostForm
-	d.Form = readSystemForm(form)
-	d.YAML = strings.ReplaceAll(form.Get("yaml"), "\r\n", "\n")
-	d.Version, _ = strconv.Atoi(form.Get("version"))
-	d.DocName, d.Follows = form.Get("doc_name"), form.Get("doc_follows") == "1"
-	d.Note = strings.TrimSpace(form.Get("note"))
-	d.FormBlocked = form.Get("blocked")
-	d.Comments = form.Get("comments") == "1"
-	d.Search = catalogueSearch{Q: strings.TrimSpace(form.Get("cat_q")), Provider: form.Get("cat_provider"), Model: form.Get("cat_model")}
-	d.Mode = "form"
-	op := form.Get("op")
-	if add := strings.TrimSpace(form.Get("add")); add != "" {
+	op := v.r.PostForm.Get("op")
+	if add := strings.TrimSpace(v.r.PostForm.Get("add")); add != "" {
 		d.addService(add)
 		op = "add"
 	}
@@ -239,6 +282,36 @@ func (u *UI) composeSubmit(v *view) (string, error) {
 		return next, err
 	}
 	return "", v.composeRender(d, v.status)
+}
+
+// composeRead reads the composer's form as sent.
+func (v *view) composeRead() (*composeData, error) {
+	d := &composeData{New: v.r.PathValue("id") == "", PrefillRow: -1}
+	if !d.New {
+		doc, err := v.openSystem()
+		if err != nil {
+			return nil, err
+		}
+		d.DocID = string(doc.ID)
+		v.Crumbs = append(v.Crumbs, crumb{Label: "Edit"})
+	} else {
+		v.Crumbs = []crumb{{Label: "Systems", Href: v.OrgBase()}, {Label: "New system"}}
+	}
+	form := v.r.PostForm
+	d.Form = readSystemForm(form)
+	d.YAML = strings.ReplaceAll(form.Get("yaml"), "\r\n", "\n")
+	d.Form.Extra = strings.ReplaceAll(d.Form.Extra, "\r\n", "\n")
+	d.Version, _ = strconv.Atoi(form.Get("version"))
+	d.DocName, d.Follows = form.Get("doc_name"), form.Get("doc_follows") == "1"
+	d.Note = strings.TrimSpace(form.Get("note"))
+	d.FormBlocked = form.Get("blocked")
+	d.Comments = form.Get("comments") == "1"
+	d.Search = catalogueSearch{Q: strings.TrimSpace(form.Get("cat_q")), Provider: form.Get("cat_provider"), Model: form.Get("cat_model")}
+	d.Mode = "form"
+	if op := form.Get("op"); op == "save-yaml" || op == "check-yaml" {
+		d.Mode = "yaml"
+	}
+	return d, nil
 }
 
 // run does what the pressed button asks; it returns where to go after a
@@ -292,9 +365,23 @@ func (d *composeData) content(v *view) (string, rowMap, bool) {
 	d.Message = "The form has problems; nothing was saved."
 	for _, b := range bad {
 		d.addError(b.Key, b.Message)
-		d.Problems = append(d.Problems, demarc.Problem{Field: strings.ReplaceAll(b.Key, ".", " "), Message: b.Message})
+		d.Problems = append(d.Problems, demarc.Problem{Field: keyLabel(b.Key), Message: b.Message})
 	}
 	return "", nil, false
+}
+
+// keyLabel names a form input for people: "overrides.2.duties" is
+// "override 3, duties".
+func keyLabel(key string) string {
+	parts := strings.Split(key, ".")
+	if len(parts) != 3 {
+		return key
+	}
+	i, err := strconv.Atoi(parts[1])
+	if err != nil {
+		return key
+	}
+	return strings.TrimSuffix(parts[0], "s") + " " + strconv.Itoa(i+1) + ", " + parts[2]
 }
 
 // fromYAML loads the YAML text into the form, or says why it cannot.

@@ -357,10 +357,24 @@ func TestComposerRefusesForgedAndOversizedForms(t *testing.T) {
 	s := newSite(t, false)
 	c := s.browserClient(demarc.RoleEditor)
 	vals := newSystemForm(t, s, c, map[string]string{"name": "forged", "components.0.name": "api", "components.0.service": "aws/lambda", "op": "save"})
+	vals.Set("description", "typed before the token expired")
 	vals.Del("csrf")
 	status, body, _ := formPost(t, c, s.url+"/o/acme/systems/new", vals)
-	if status != http.StatusForbidden || !strings.Contains(body, "form has expired") {
-		t.Errorf("without CSRF token: %d\n%s", status, body)
+	checkRefused(t, badCase{status: http.StatusForbidden, message: "form has expired", input: []string{`value="forged"`, "typed before the token expired"}}, status, body)
+	if again := formValues(t, body, "composer"); again.Get("csrf") == "" || again.Get("components.0.service") != "aws/lambda" {
+		t.Error("the form shown again has no fresh token or lost a component")
+	}
+	req, _ := http.NewRequest("POST", s.url+"/o/acme/systems/new", strings.NewReader(vals.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cross, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || strings.Contains(string(cross), "typed before the token expired") {
+		t.Errorf("a form from another site: %d, and the answer shows the form: %v", resp.StatusCode, strings.Contains(string(cross), "typed before"))
 	}
 	vals = newSystemForm(t, s, c, map[string]string{"name": "huge", "components.0.name": "api", "components.0.service": "aws/lambda", "op": "save-yaml"})
 	vals.Set("yaml", "name: huge\ndescription: "+strings.Repeat("x", 5<<20)+"\ncomponents: [{name: a, service: aws/lambda}]\n")
@@ -512,5 +526,32 @@ func TestComposerFixesInvalidSystem(t *testing.T) {
 	status, _, _ = formPost(t, c, s.url+"/o/acme/systems/"+string(doc.ID)+"/edit", vals)
 	if d := s.storedSystem(string(doc.ID)); status != http.StatusSeeOther || d.Version != 2 || strings.Contains(d.Content, "attestation_files") {
 		t.Errorf("fix as YAML: %d, version %d", status, d.Version)
+	}
+}
+
+// YAML the form cannot hold without losing part of it stays YAML: the
+// page says why, and a form save does not store an empty form instead.
+func TestComposerKeepsYAMLTheFormCannotHold(t *testing.T) {
+	s := newSite(t, false)
+	c := s.browserClient(demarc.RoleEditor)
+	vals := newSystemForm(t, s, c, map[string]string{"op": "from-yaml",
+		"yaml": "name: odd\ncomponents:\n  - name: a\n    service: aws/lambda\n    colour: red\n"})
+	status, body, _ := formPost(t, c, s.url+"/o/acme/systems/new", vals)
+	checkRefused(t, badCase{status: http.StatusUnprocessableEntity, message: `components[0] has "colour" (line 5), which the form has no field for`,
+		input: []string{"colour: red"}, near: "yaml-err"}, status, body)
+	if strings.Contains(body, `id="about"`) {
+		t.Error("the form is offered for YAML it cannot hold")
+	}
+	vals = formValues(t, body, "composer")
+	vals.Set("op", "save")
+	status, body, _ = formPost(t, c, s.url+"/o/acme/systems/new", vals)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "colour: red") {
+		t.Errorf("a form save while the form is not in use: %d", status)
+	}
+	vals.Set("op", "save-yaml")
+	status, body, _ = formPost(t, c, s.url+"/o/acme/systems/new", vals)
+	checkRefused(t, badCase{status: http.StatusUnprocessableEntity, message: "colour", input: []string{"colour: red"}, near: "yaml-err"}, status, body)
+	if names := s.systemNames(); len(names) != 0 {
+		t.Errorf("stored %v", names)
 	}
 }

@@ -80,9 +80,16 @@ func TestComposeFromCatalogueInBrowser(t *testing.T) {
 			t.Fatalf("component row %d is named %q, want %q", i, got, want)
 		}
 	}
+	// A fourth service needs a row more: the script adds one, numbered on.
+	catalogueAdd(b, "s3", "aws/s3")
+	if got := inputValue(b, `[name="components.3.service"]`); got != "aws/s3" || inputValue(b, "#components-3-name") != "s3" {
+		t.Fatalf("the added row holds %q", got)
+	}
+	b.do(chromedp.Click(chromedp.CSS(`button[data-add-row="teams"]`)))
+	waitFor(b, `document.activeElement.id === "teams-1-name"`)
 	// The runs-on choices follow the names typed so far.
-	if n := eval[int](b, `document.querySelectorAll("#components-2-runs_on option").length`); n != 3 {
-		t.Errorf("runs-on of caas offers %d choices, want none, lambda, eks", n)
+	if n := eval[int](b, `document.querySelectorAll("#components-2-runs_on option").length`); n != 4 {
+		t.Errorf("runs-on of caas offers %d choices, want none, lambda, eks, s3", n)
 	}
 	b.do(chromedp.SetValue(chromedp.CSS("#components-2-runs_on"), "eks"),
 		chromedp.SendKeys(chromedp.CSS("#teams-0-name"), "platform"),
@@ -115,7 +122,7 @@ func TestComposeFromCatalogueInBrowser(t *testing.T) {
 	b.shot("matrix")
 	id := strings.Trim(strings.TrimPrefix(eval[string](b, `location.pathname`), "/o/acme/systems/"), "/")
 	doc := s.storedSystem(id)
-	for _, want := range []string{"name: checkout", "service: aws/lambda", "service: aws/eks", "runs_on: eks", "responsible: [os.*, data.backup]"} {
+	for _, want := range []string{"name: checkout", "service: aws/lambda", "service: aws/eks", "runs_on: eks", "service: aws/s3", "responsible: [os.*, data.backup]"} {
 		if !strings.Contains(doc.Content, want) {
 			t.Errorf("the stored system lacks %q:\n%s", want, doc.Content)
 		}
