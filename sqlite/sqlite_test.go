@@ -345,3 +345,65 @@ func crashWriter(path string) {
 	}
 	storetest.CrashWriter(ctx, s)
 }
+
+// A database made before sign-off matrices had their own table (schema
+// version 1, matrix in the signoffs row) is migrated with every matrix
+// intact.
+func TestSignoffMatricesMigrate(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "demarc.db")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, owner, err := s.CreateOrg(ctx, demarc.Actor{}, demarc.OrgInput{Slug: "acme", Name: "Acme"}, demarc.MemberInput{Email: "o@acme.example", Name: "O", Role: demarc.RoleOwner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := demarc.Actor{Member: owner.ID}
+	rev, err := s.CreateDocument(ctx, by, org.ID, demarc.DocumentInput{Kind: demarc.DocSystem, Name: "web", Content: []byte("name: web\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	matrix := []byte(`{"system":"web","controls":[]}`)
+	so, err := s.RequestSignoff(ctx, by, org.ID, demarc.SignoffInput{System: demarc.DocumentRef{ID: rev.Document, Version: 1}, Framework: "soc2", Matrix: matrix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Put the database back in version 1's shape.
+	db, err := sql.Open("sqlite", sqlite.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`ALTER TABLE signoffs ADD COLUMN matrix BLOB NOT NULL DEFAULT x''`,
+		`UPDATE signoffs SET matrix = (SELECT m.matrix FROM signoff_matrices m WHERE m.signoff_id = signoffs.id)`,
+		`DROP TABLE signoff_matrices`,
+		`DELETE FROM schema_migrations WHERE version > 1`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.SignoffMatrix(ctx, org.ID, so.ID)
+	if err != nil || string(got) != string(matrix) {
+		t.Fatalf("matrix after migrating: %q, %v", got, err)
+	}
+	if v, err := s.SchemaVersion(ctx); err != nil || v < 2 {
+		t.Errorf("schema version %d after migrating (%v)", v, err)
+	}
+	if _, _, err := s.Signoffs(ctx, org.ID, demarc.SignoffFilter{}); err != nil {
+		t.Errorf("listing after migrating: %v", err)
+	}
+}

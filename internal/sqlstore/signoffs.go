@@ -153,10 +153,14 @@ func contains[T comparable](xs []T, x T) bool {
 
 func (w *writer) insertSignoff(so *demarc.Signoff, matrix []byte) error {
 	_, err := w.Exec(w.ctx, `INSERT INTO signoffs
-		(id, org_id, system_id, system_version, framework, matrix_hash, matrix, requested_by, created_at, stale_at, stale_reason)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, '')`,
-		so.ID, so.Org, so.System.ID, so.System.Version, so.Framework, so.MatrixHash, bytes.Clone(matrix), so.RequestedBy, micros(so.Created))
+		(id, org_id, system_id, system_version, framework, matrix_hash, requested_by, created_at, stale_at, stale_reason)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, '')`,
+		so.ID, so.Org, so.System.ID, so.System.Version, so.Framework, so.MatrixHash, so.RequestedBy, micros(so.Created))
 	if err != nil {
+		return err
+	}
+	if _, err := w.Exec(w.ctx, `INSERT INTO signoff_matrices (org_id, signoff_id, matrix) VALUES ($1, $2, $3)`,
+		so.Org, so.ID, bytes.Clone(matrix)); err != nil {
 		return err
 	}
 	for _, d := range so.Documents {
@@ -277,7 +281,7 @@ func (s *Store) signoff(ctx context.Context, tx Tx, org demarc.OrgID, id demarc.
 func (s *Store) SignoffMatrix(ctx context.Context, org demarc.OrgID, id demarc.SignoffID) ([]byte, error) {
 	var matrix []byte
 	err := s.readOne(ctx, "get sign-off matrix", func(tx Tx) error {
-		err := tx.QueryRow(ctx, `SELECT s.matrix FROM signoffs s WHERE s.id = $2 AND `+partyOf, org, id).Scan(&matrix)
+		err := tx.QueryRow(ctx, `SELECT m.matrix FROM signoffs s JOIN signoff_matrices m ON m.signoff_id = s.id WHERE s.id = $2 AND `+partyOf, org, id).Scan(&matrix)
 		if s.is(err, ClassNoRows) {
 			return notFound("sign-off %s not found", id)
 		}
