@@ -111,10 +111,7 @@ func writeFindingsText(w io.Writer, r *Report, o render.Options) error {
 			fmt.Fprintf(&b, "  (%s)", where)
 		}
 		b.WriteString("\n")
-		detail := f.Title + ": " + valueList(f.Values)
-		if f.Status == Indeterminate {
-			detail = f.Title + ": " + f.Reason
-		}
+		detail := f.Title + ": " + findingDetail(f)
 		for _, line := range wrapText(detail, width-10) {
 			fmt.Fprintf(&b, "          %s\n", line)
 		}
@@ -167,10 +164,20 @@ func writeProblems(w io.Writer, title string, ps demarc.Problems, prefix string)
 	return err
 }
 
+// findingDetail says what is wrong: the offending settings, or, for a
+// finding without any (a Rego rule's, an indeterminate check's), its own
+// message.
+func findingDetail(f Finding) string {
+	if f.Status == Indeterminate || len(f.Values) == 0 && f.Reason != "" {
+		return f.Reason
+	}
+	return valueList(f.Values)
+}
+
 func findingListing(r *Report) *render.Listing {
 	l := &render.Listing{Kind: "findings", Header: []string{"severity", "policy", "resource", "where", "setting"}}
 	for _, f := range r.Findings {
-		detail := valueList(f.Values)
+		detail := findingDetail(f)
 		if f.Status == Indeterminate {
 			detail = "indeterminate: " + f.Reason
 		}

@@ -24,7 +24,7 @@ func TestCheckRego(t *testing.T) {
 		{
 			name:   "Rego only",
 			args:   []string{"check", "-s", checkSystem, "-c", regoInputs, "--rego", regoPolicies, "--no-builtin"},
-			stdout: []string{"8 policies", "kubernetes.pods.deny_host_ipc  Pod/web", "main.deny  check/rego/testdata/inputs/alb/main.tf", "Controls evidenced by checks"},
+			stdout: []string{"8 policies", "kubernetes.pods.deny_host_ipc  Pod/web", "Pod web shares the host IPC namespace", "main.deny  check/rego/testdata/inputs/alb/main.tf", "Controls evidenced by checks"},
 		},
 		{
 			name:   "beside the built-in pack",
