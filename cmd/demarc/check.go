@@ -55,7 +55,7 @@ type checkFlags struct {
 func (a *app) checkCommand() *cobra.Command {
 	var f checkFlags
 	cmd := &cobra.Command{
-		Use:   "check --system FILE --config PATH [--config PATH ...]",
+		Use:   "check --system FILE|NAME --config PATH [--config PATH ...]",
 		Short: "Verify the customer's part against real configuration",
 		Long: `Evaluate policies over configuration — Terraform plans, states and .tf
 source, CloudFormation templates, Kubernetes manifests, AWS Config, Cloud
@@ -82,17 +82,26 @@ services; failing checks only) and junit (JUnit XML for CI).
 
 Exit codes: 0 done; 2 a configuration file or policy could not be read (the
 rest was still checked and reported); 3 --fail-on found failing checks at or
-above its severity.`,
+above its severity.
+
+Against a server (--server, $DEMARC_SERVER or 'demarc login'), --system
+names a system stored there: the configuration and --policy files are sent
+to it (folders walked here as above, each file under its path), the server
+checks them with the organisation's library and records the run, and the
+report is printed as above. A file the server cannot read fails the run
+(exit 2) and nothing is recorded. 'demarc checks' reads recorded runs.`,
 		Example: `  demarc check --system examples/serverless-webshop.yaml --config plan.json
   demarc check -s system.yaml --config infra/ --config k8s/ --framework iso-27001-2022 --format sarif -o demarc.sarif
   demarc check -s system.yaml --config plan.json --format junit --fail-on high
-  demarc check -s system.yaml --config plan.json --policy ./our-policies/`,
-		Args: exactArgs(0, "no arguments"),
+  demarc check -s system.yaml --config plan.json --policy ./our-policies/
+  demarc --server https://demarc.example.com check -s webshop --config infra/ --fail-on high`,
+		Annotations: worksOnServer(),
+		Args:        exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runCheck(cmd.Context(), &f)
 		},
 	}
-	cmd.Flags().StringVarP(&f.system, "system", "s", "", "system `FILE` (YAML)")
+	cmd.Flags().StringVarP(&f.system, "system", "s", "", systemFlagHelp)
 	cmd.Flags().StringArrayVarP(&f.configs, "config", "c", nil, "configuration `PATH` to check: a file or a folder; repeatable")
 	cmd.Flags().StringVarP(&f.framework, "framework", "f", "", "framework `ID` (default: the system's first, else nist-800-53-r5)")
 	cmd.Flags().StringVarP(&f.format, "format", "F", "table", formatFlagHelp(check.Formats))
@@ -106,6 +115,13 @@ above its severity.`,
 }
 
 func (a *app) runCheck(ctx context.Context, f *checkFlags) error {
+	rc, err := a.remote()
+	if err != nil {
+		return err
+	}
+	if rc != nil {
+		return a.remoteCheck(ctx, rc, f)
+	}
 	format, err := a.format(f.format, check.Formats)
 	if err != nil {
 		return err

@@ -66,6 +66,13 @@ func (a *app) addRegoFlags(cmd *cobra.Command) {
 		if len(r.paths) == 0 {
 			return run(c, args)
 		}
+		rc, err := a.remote()
+		if err != nil {
+			return err
+		}
+		if rc != nil {
+			return notOnServer("--rego", "the server runs demarc's CEL policies (--policy), and takes no Rego policies")
+		}
 		f, err := checkFlagsOf(c)
 		if err != nil {
 			return err

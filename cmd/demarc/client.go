@@ -126,6 +126,10 @@ type request struct {
 	path   string // from the API root, escaped, e.g. /api/v1/me
 	query  url.Values
 	body   any // encoded as JSON when not nil
+	// raw is sent as it is, with Content-Type contentType, when body is
+	// nil: a file upload.
+	raw         []byte
+	contentType string
 	// ifMatch is sent as If-Match: the version an update is based on.
 	ifMatch string
 }
@@ -140,15 +144,16 @@ type answer struct {
 // do sends the request and reads the answer. Any status but 2xx becomes a
 // *remoteError; a 429 is retried after the pause the server asks for.
 func (c *client) do(ctx context.Context, r request) (*answer, error) {
-	var payload []byte
+	payload, contentType := r.raw, r.contentType
 	if r.body != nil {
 		var err error
 		if payload, err = json.Marshal(r.body); err != nil {
 			return nil, fmt.Errorf("encode request: %w", err)
 		}
+		contentType = "application/json"
 	}
 	for attempt := 0; ; attempt++ {
-		res, err := c.send(ctx, r, payload)
+		res, err := c.send(ctx, r, payload, contentType)
 		if err != nil {
 			return nil, err
 		}
@@ -165,7 +170,7 @@ func (c *client) do(ctx context.Context, r request) (*answer, error) {
 	}
 }
 
-func (c *client) send(ctx context.Context, r request, payload []byte) (*answer, error) {
+func (c *client) send(ctx context.Context, r request, payload []byte, contentType string) (*answer, error) {
 	// r.path is escaped already, segment by segment.
 	target := c.base.String() + r.path
 	if q := r.query.Encode(); q != "" {
@@ -182,7 +187,7 @@ func (c *client) send(ctx context.Context, r request, payload []byte) (*answer, 
 	req.Header.Set("User-Agent", c.agent)
 	req.Header.Set("Accept", "application/json, */*")
 	if payload != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	if r.ifMatch != "" {
 		req.Header.Set("If-Match", r.ifMatch)

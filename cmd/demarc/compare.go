@@ -14,15 +14,20 @@ import (
 )
 
 func (a *app) compareCommand() *cobra.Command {
-	var model, providers, services, format string
-	var differOnly bool
+	var cf compareFlags
+	var format string
 	cmd := &cobra.Command{
 		Use:   "compare --model MODEL [--providers a,b,c] | --services a,b,c",
 		Short: "Providers' statements or services side by side on the common areas",
 		Long: `Normalise providers' shared responsibility statements onto demarc's common
 areas and show them side by side, marking the areas where they differ:
 either each provider's statement applied to one service model (--model with
---providers, default aws,azure,gcp), or any library services (--services).`,
+--providers, default aws,azure,gcp), or any library services (--services).
+
+Against a server (--server, $DEMARC_SERVER or 'demarc login') the
+comparison is made there, with the organisation's library: the built-in one
+with the provider statements the organisation imported, keeps or subscribes
+to.`,
 		Example: `  demarc compare --model paas
   demarc compare --model iaas --providers aws,gcp --differ-only
   demarc compare --services aws/rds,azure/sql-database,gcp/cloud-sql --format markdown`,
@@ -32,32 +37,40 @@ either each provider's statement applied to one service model (--model with
 			if err != nil {
 				return err
 			}
+			switch {
+			case cf.services != "" && cf.model != "":
+				return usageError{errors.New("give --model or --services, not both")}
+			case cf.services == "" && cf.model == "":
+				return usageError{errors.New("give --model (with --providers) or --services")}
+			}
+			rc, err := a.remote()
+			if err != nil {
+				return err
+			}
+			if rc != nil {
+				return a.remoteCompare(cmd.Context(), rc, cf, f)
+			}
 			lib, err := a.library()
 			if err != nil {
 				return err
 			}
 			engine := resolve.New(lib)
 			var c *analyze.Comparison
-			switch {
-			case services != "" && model != "":
-				return usageError{errors.New("give --model or --services, not both")}
-			case services != "":
-				c, err = analyze.CompareServices(engine, serviceIDs(services))
-			case model != "":
-				c, err = analyze.CompareProviders(engine, demarc.Model(model), providerIDs(providers))
-			default:
-				return usageError{errors.New("give --model (with --providers) or --services")}
+			if cf.services != "" {
+				c, err = analyze.CompareServices(engine, serviceIDs(cf.services))
+			} else {
+				c, err = analyze.CompareProviders(engine, demarc.Model(cf.model), providerIDs(cf.providers))
 			}
 			if err != nil {
 				return err
 			}
-			return render.Report(a.stdout, c, compareTable(c, differOnly), f, a.options())
+			return render.Report(a.stdout, c, compareTable(c, cf.differOnly), f, a.options())
 		},
 	}
-	cmd.Flags().StringVar(&model, "model", "", "service `MODEL` to compare providers on (on-prem, iaas, caas, paas, faas, saas)")
-	cmd.Flags().StringVar(&providers, "providers", "aws,azure,gcp", "comma-separated provider `IDS`")
-	cmd.Flags().StringVar(&services, "services", "", "comma-separated service `IDS` to compare")
-	cmd.Flags().BoolVar(&differOnly, "differ-only", false, "show only the areas where they differ")
+	cmd.Flags().StringVar(&cf.model, "model", "", "service `MODEL` to compare providers on (on-prem, iaas, caas, paas, faas, saas)")
+	cmd.Flags().StringVar(&cf.providers, "providers", "aws,azure,gcp", "comma-separated provider `IDS`")
+	cmd.Flags().StringVar(&cf.services, "services", "", "comma-separated service `IDS` to compare")
+	cmd.Flags().BoolVar(&cf.differOnly, "differ-only", false, "show only the areas where they differ")
 	cmd.Flags().StringVarP(&format, "format", "F", "table", formatFlagHelp(render.Formats))
 	return cmd
 }

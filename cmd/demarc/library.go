@@ -15,7 +15,12 @@ import (
 func (a *app) libraryCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "library",
-		Short: "Browse the built-in library: providers, services, frameworks, areas, models",
+		Short: "Browse the library (on a server, the organisation's): providers, services, frameworks, areas, models",
+		Long: `Browse the library: the built-in one, plus any --library files. Against a
+server (--server, $DEMARC_SERVER or 'demarc login') it is the organisation's
+library: the built-in one with the provider statements the organisation
+imported, keeps or subscribes to; listings of providers and services then
+say where each comes from.`,
 		Example: `  demarc library list services --provider aws
   demarc library list frameworks
   demarc library show aws/rds
@@ -39,6 +44,13 @@ func (a *app) libraryListCommand() *cobra.Command {
 			f, err := a.format(format, render.Formats)
 			if err != nil {
 				return err
+			}
+			rc, err := a.remote()
+			if err != nil {
+				return err
+			}
+			if rc != nil {
+				return a.remoteLibraryList(cmd.Context(), rc, args[0], provider, model, f)
 			}
 			lib, err := a.library()
 			if err != nil {
@@ -127,6 +139,13 @@ func (a *app) libraryShowCommand() *cobra.Command {
 			f, err := a.format(format, formats)
 			if err != nil {
 				return err
+			}
+			rc, err := a.remote()
+			if err != nil {
+				return err
+			}
+			if rc != nil {
+				return a.remoteLibraryShow(cmd.Context(), rc, args[0], f)
 			}
 			lib, err := a.library()
 			if err != nil {

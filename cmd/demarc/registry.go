@@ -23,7 +23,7 @@ func (a *app) importCommand() *cobra.Command {
 		Short: "Read outside formats (OSCAL, provider baselines, compliance mappings) into demarc",
 	}
 	for _, c := range importCommands {
-		cmd.AddCommand(c(a))
+		cmd.AddCommand(a.serverImport(c(a)))
 	}
 	return cmd
 }

@@ -334,11 +334,12 @@ type diffFlags struct {
 	from, to int
 }
 
-// remoteDiff compares versions of a system on the server (no files), or
-// a version on the server with a local file or a what-if swap. The
-// server compares its versions itself; a comparison with a file or a
-// swap reads the version from the server and compares here, with the
-// local library, since the server keeps only what was pushed.
+// remoteDiff compares versions of a system on the server (no files), a
+// version on the server with swaps (what-if), or a version on the server
+// with a local file. The server compares its versions and answers
+// what-ifs itself; a comparison with a file reads the version from the
+// server and compares here, with the local library, since the server
+// keeps only what was pushed.
 func (a *app) remoteDiff(ctx context.Context, c *client, args, swaps []string, framework string, df diffFlags, f render.Format) error {
 	if df.system == "" {
 		return usageError{fmt.Errorf("against a server, name the system with --system NAME (and compare --from N --to M, or with a FILE)")}
@@ -364,12 +365,40 @@ func (a *app) remoteDiff(ctx context.Context, c *client, args, swaps []string, f
 		return render.Report(a.stdout, vd.Diff, diffTable(vd.Diff), f, a.options())
 	case df.to > 0:
 		return usageError{fmt.Errorf("--to is for two versions on the server; with a FILE or --swap, --from picks the server's version")}
+	case len(args) == 0:
+		return a.remoteWhatIf(ctx, c, swaps, framework, df, f)
 	}
 	d, err := a.diffWithServer(ctx, c, args, swaps, framework, df)
 	if err != nil {
 		return err
 	}
 	return render.Report(a.stdout, d, diffTable(d), f, a.options())
+}
+
+// remoteWhatIf asks the server what moves if components of a system it
+// stores used other services: it swaps them with the organisation's
+// library, so services of the organisation's own provider statements
+// count.
+func (a *app) remoteWhatIf(ctx context.Context, c *client, swaps []string, framework string, df diffFlags, f render.Format) error {
+	q := values("framework", framework)
+	for _, s := range swaps {
+		comp, svc, ok := strings.Cut(s, "=")
+		if !ok || comp == "" || svc == "" || strings.Contains(s, ",") {
+			return usageError{fmt.Errorf("--swap %q: expected COMPONENT=SERVICE", s)}
+		}
+		q.Add("swap", s)
+	}
+	if df.from > 0 {
+		q.Set("version", strconv.Itoa(df.from))
+	}
+	var vd server.VersionDiff
+	if err := a.remoteJSON(ctx, c, df.system, "/whatif", q, &vd); err != nil {
+		return err
+	}
+	if vd.Diff == nil {
+		return &remoteError{exit: exitInternal, msg: fmt.Sprintf("the server at %s answered a what-if without its diff", c)}
+	}
+	return render.Report(a.stdout, vd.Diff, diffTable(vd.Diff), f, a.options())
 }
 
 // diffWithServer compares version df.from (default: the current one) of a

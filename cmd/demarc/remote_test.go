@@ -522,7 +522,7 @@ func TestServerFailures(t *testing.T) {
 		{[]string{"--server", "https://user:pw@demarc.example.com", "systems", "list"}, exitUsage, "must not hold credentials"},
 		{[]string{"--server", "ftp://demarc.example.com", "systems", "list"}, exitUsage, "expected a URL"},
 		{[]string{"--server", s.token, "systems", "list"}, exitUsage, "expected a URL"},
-		{[]string{"--server", s.url, "--token", s.token, "check", "--system", "x.yaml", "--config", "examples/config"}, exitUsage, "has no server equivalent"},
+		{[]string{"--server", s.url, "--token", s.token, "--library", "x.yaml", "check", "--system", "x", "--config", "examples/config"}, exitUsage, "--library is not available against a server"},
 		{[]string{"--server", s.url, "--token", s.token, "gaps", "--system", "x", "--attestations", "r.yaml"}, exitUsage, "--attestations is not available against a server"},
 		{[]string{"--server", s.url, "--token", s.token, "matrix", "--system", "x", "-f", "oscal/testdata/select_profile.json"}, exitUsage, "not OSCAL files"},
 		{[]string{"--server", s.url, "--token", s.token, "diff", "a.yaml", "b.yaml", "--system", "x"}, exitUsage, "comparing two files is not available"},
