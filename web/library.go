@@ -26,6 +26,7 @@ var libraryTabs = []libraryTab{
 	{ID: "frameworks", Label: "Frameworks"},
 	{ID: "models", Label: "Service models"},
 	{ID: "statements", Label: "Your statements"},
+	{ID: "import", Label: "Import"},
 }
 
 // libraryData is one tab of the library.
@@ -58,6 +59,10 @@ func libraryPage(v *view) error {
 	}
 	if tab == "statements" {
 		return d.statementsTab(v)
+	}
+	if tab == "import" {
+		_, err := importTab(v, d, nil)
+		return err
 	}
 	var l server.List[server.LibraryItem]
 	if _, err := v.get(v.API("library", tab), nil, &l); err != nil {
@@ -97,7 +102,7 @@ func openLibrary(v *view, tab string) (*libraryData, error) {
 	}
 	if !slices.ContainsFunc(d.Tabs, func(t libraryTab) bool { return t.Current }) {
 		return nil, &apiError{Status: http.StatusNotFound, Code: demarc.ENotFound,
-			Message: "the library has no tab " + strconv.Quote(tab) + "; expected providers, services, areas, frameworks, models or statements"}
+			Message: "the library has no tab " + strconv.Quote(tab) + "; expected providers, services, areas, frameworks, models, statements or import"}
 	}
 	return d, nil
 }

@@ -218,3 +218,28 @@ function focusRequested() {
 document.addEventListener("DOMContentLoaded", wireComposer);
 // After load, when the browser has scrolled to the fragment.
 window.addEventListener("load", focusRequested);
+
+// Copy buttons beside a new token's secret and an invitation link.
+// Without script (or clipboard access) the field is selected so that
+// Ctrl+C copies it.
+function wireCopy() {
+  document.querySelectorAll("button[data-copy]").forEach(function (b) {
+    var field = document.getElementById(b.dataset.copy);
+    if (!field) { return; }
+    var status = b.parentNode.querySelector(".copied");
+    var say = function (msg) { if (status) { status.textContent = msg; } };
+    b.hidden = false;
+    field.addEventListener("focus", function () { field.select(); });
+    b.addEventListener("click", function () {
+      field.focus();
+      field.select();
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(function () { say("Copied."); }, function () { say("Selected: press Ctrl+C (⌘C) to copy."); });
+      } else {
+        say("Selected: press Ctrl+C (⌘C) to copy.");
+      }
+    });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", wireCopy);
