@@ -45,6 +45,8 @@ func TestPagesAreAccessible(t *testing.T) {
 		sys + "gaps", sys + "incidents", sys + "telemetry", sys + "risk", sys + "diff", sys + "diff?component=api&service=aws/ec2",
 		sys + "edit", "/o/acme/systems/new", "/o/acme/compare", "/o/acme/library", "/o/acme/library?tab=services",
 		"/o/acme/library/entry/aws/lambda", "/o/acme/signoffs", "/o/acme/audit",
+		sys + "checks", "/o/acme/library?tab=import", "/o/acme/library?tab=statements", "/o/acme/settings", "/o/acme/settings/tokens",
+		"/o/acme/publications", "/o/acme/subscriptions",
 	}
 	b := newBrowser(t, 1280, 900)
 	for _, p := range pages {
