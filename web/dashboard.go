@@ -59,6 +59,9 @@ func (u *UI) dashboard(v *view) error {
 	if d.Days != "" {
 		q.Set("days", d.Days)
 	}
+	if n, err := strconv.Atoi(v.Query("examples")); err == nil && n >= 0 {
+		v.Flash = fmt.Sprintf("Added %d example systems.", n)
+	}
 	o := &server.Overview{}
 	if _, err := v.get(v.API("overview"), q, o); err != nil {
 		return err
