@@ -44,12 +44,19 @@ type site struct {
 // newSite starts the server; local runs it without sign-in.
 func newSite(t testing.TB, local bool) *site {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "demarc.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "demarc.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return newSiteOn(t, local, st)
+}
+
+// newSiteOn starts the server over a store of the caller's.
+func newSiteOn(t testing.TB, local bool, st demarc.Store) *site {
+	t.Helper()
+	ctx := context.Background()
+	var err error
 	s := &site{t: t, store: st, tokens: map[demarc.Role]string{}}
 	var owner *demarc.Member
 	s.org, owner, err = st.CreateOrg(ctx, demarc.Actor{}, demarc.OrgInput{Slug: "acme", Name: "Acme Retail"},
