@@ -88,33 +88,12 @@ func incidentsPage(v *view) error {
 		Columns: []string{"Incident type", "Duty", "Duty owner", "Party", "Teams", "Contact", "Areas", "Components"}}
 	notices := &table{Name: v.System.Name + "-incident-notifications",
 		Columns: []string{"Incident type", "Who notifies", "Whom", "Within", "Hours", "When", "Condition", "Source"}}
+	sel := incidentFilter{typ: typ.Value, duty: duty.Value, party: party.Value}
 	for _, p := range r.Incidents {
-		if typ.Value != "" && p.Type.ID != typ.Value {
+		if sel.typ != "" && p.Type.ID != sel.typ {
 			continue
 		}
-		g := incidentGroup{Type: p.Type, Warnings: p.Warnings}
-		for _, dt := range p.Duties {
-			if duty.Value != "" && string(dt.Duty) != duty.Value {
-				continue
-			}
-			for _, pr := range dt.Parties {
-				label := partyLabel(pr.Party)
-				if party.Value != "" && label != party.Value {
-					continue
-				}
-				g.Duties = append(g.Duties, dutyRow{Duty: dt.Duty, Owner: dt.Owner, Party: label, PartyKind: pr.Party.Kind, Teams: pr.Teams,
-					Contact: pr.Contact, AreaRefs: v.areaRefs(pr.Areas, j.Framework, ""), Components: pr.Components})
-				duties.add("", text(p.Type.Title), text(string(dt.Duty)), ownerCell(dt.Owner), text(label), text(strings.Join(pr.Teams, ", ")),
-					text(pr.Contact), text(joinIDs(pr.Areas)), text(strings.Join(pr.Components, ", ")))
-			}
-		}
-		for _, n := range p.Notifications {
-			if party.Value != "" && n.From != party.Value && n.To != party.Value {
-				continue
-			}
-			g.Notices = append(g.Notices, n)
-			notices.add("", text(p.Type.Title), text(n.From), text(n.To), text(n.Within), text(strconv.Itoa(n.Hours)), text(n.When), text(n.Condition), text(n.Source))
-		}
+		g := v.incidentGroup(p, sel, j.Framework, duties, notices)
 		if len(g.Duties) == 0 && len(g.Notices) == 0 {
 			continue
 		}
@@ -128,6 +107,38 @@ func incidentsPage(v *view) error {
 	}
 	d.NoticeCSV, d.NoticeXLSX = exportHref(v, "notifications", "csv"), exportHref(v, "notifications", "xlsx")
 	return nil
+}
+
+// incidentFilter is what the incident tables are narrowed to.
+type incidentFilter struct{ typ, duty, party string }
+
+// incidentGroup lays out one incident type's duties and notification
+// deadlines that pass the filter, adding them to the export tables too.
+func (v *view) incidentGroup(p analyze.IncidentPlan, sel incidentFilter, framework string, duties, notices *table) incidentGroup {
+	g := incidentGroup{Type: p.Type, Warnings: p.Warnings}
+	for _, dt := range p.Duties {
+		if sel.duty != "" && string(dt.Duty) != sel.duty {
+			continue
+		}
+		for _, pr := range dt.Parties {
+			label := partyLabel(pr.Party)
+			if sel.party != "" && label != sel.party {
+				continue
+			}
+			g.Duties = append(g.Duties, dutyRow{Duty: dt.Duty, Owner: dt.Owner, Party: label, PartyKind: pr.Party.Kind, Teams: pr.Teams,
+				Contact: pr.Contact, AreaRefs: v.areaRefs(pr.Areas, framework, ""), Components: pr.Components})
+			duties.add("", text(p.Type.Title), text(string(dt.Duty)), ownerCell(dt.Owner), text(label), text(strings.Join(pr.Teams, ", ")),
+				text(pr.Contact), text(joinIDs(pr.Areas)), text(strings.Join(pr.Components, ", ")))
+		}
+	}
+	for _, n := range p.Notifications {
+		if sel.party != "" && n.From != sel.party && n.To != sel.party {
+			continue
+		}
+		g.Notices = append(g.Notices, n)
+		notices.add("", text(p.Type.Title), text(n.From), text(n.To), text(n.Within), text(strconv.Itoa(n.Hours)), text(n.When), text(n.Condition), text(n.Source))
+	}
+	return g
 }
 
 // partyLabel names a party for people and for the party filter: the
