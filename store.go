@@ -76,6 +76,7 @@ type Store interface {
 	DocumentStore
 	PublicationStore
 	SignoffStore
+	SessionStore
 	AuditLog
 
 	// Watch delivers a Change for every audit event committed from now on,
@@ -250,6 +251,44 @@ type SignoffStore interface {
 	// MatrixHash and the sign-off must not be stale (EConflict). Signing
 	// twice gives EConflict.
 	Sign(ctx context.Context, by Actor, org OrgID, id SignoffID, matrix ContentHash) (*Signoff, error)
+}
+
+// SessionID identifies a web session: a random value the server puts in
+// the session's signed cookie.
+type SessionID string
+
+// SessionStore keeps what ends web sessions before their cookies expire.
+// A session lives in a signed cookie that every replica accepts, so
+// signing out must be recorded where every replica looks: here. Sessions
+// belong to a person, not an organisation, so these records are outside
+// every tenant and write no audit event. A record matters only until the
+// sessions it ends would have expired anyway; PurgeSessions removes it
+// after that. Times are kept to the microsecond, rounded so that a
+// session is never let through early.
+type SessionStore interface {
+	// RevokeSession ends one session: SessionRevoked reports it from now
+	// on, through every store sharing the database. expires is when the
+	// session's cookie expires; the revocation is kept at least until
+	// then. Revoking a session again is no error. An empty or overlong id,
+	// or a zero expires, gives EInvalid.
+	RevokeSession(ctx context.Context, id SessionID, expires time.Time) error
+	// RevokeSubjectSessions signs subject out everywhere: every session of
+	// subject issued before before is void. until is when the last of
+	// those sessions expires (before plus the session lifetime); the
+	// cut-off is kept at least until then. A cut-off never moves back: an
+	// earlier before than the recorded one changes nothing. An empty
+	// subject, or a zero before or until, gives EInvalid.
+	RevokeSubjectSessions(ctx context.Context, subject string, before, until time.Time) error
+	// SessionRevoked reports whether the session id of subject, issued at
+	// issued, was revoked or voided by a cut-off later than issued. A
+	// session the store has no record of is not revoked: false, nil. An
+	// empty id or subject gives EInvalid. It is one indexed look-up, cheap
+	// enough for every request.
+	SessionRevoked(ctx context.Context, id SessionID, subject string, issued time.Time) (bool, error)
+	// PurgeSessions deletes the revocations and cut-offs that no longer
+	// matter at now, because every session they end has expired, and
+	// returns how many it deleted.
+	PurgeSessions(ctx context.Context, now time.Time) (int64, error)
 }
 
 // AuditLog reads the hash-chained audit trail. Stores append to it

@@ -164,12 +164,36 @@ func (s *Server) identify(r *http.Request) (*identity, error) {
 	if err != nil || sess == nil {
 		return nil, err
 	}
+	if err := s.checkSignedIn(r.Context(), sess); err != nil {
+		return nil, err
+	}
 	if unsafeMethod(r.Method) {
 		if err := s.sessions.checkCSRF(r, sess); err != nil {
 			return nil, err
 		}
 	}
 	return &identity{via: viaSession, session: sess}, nil
+}
+
+// checkSignedIn refuses a session that was signed out, on this replica
+// or any other. It asks the store on every request rather than caching
+// the answer: a sign-out writes no audit event, so the change feed would
+// not tell other replicas, and the look-up is one indexed query beside
+// the memberships look-up the request makes anyway.
+func (s *Server) checkSignedIn(ctx context.Context, sess *session) error {
+	revoked, err := s.store.SessionRevoked(ctx, demarc.SessionID(sess.ID), sess.Subject, sess.Issued)
+	if demarc.ErrorCode(err) == demarc.EInvalid {
+		// A subject the store cannot record could never be signed out.
+		return errorf(EUnauthorized, "this session cannot be checked (%v); sign in again at /auth/login", err)
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "cannot check whether a session was signed out", "error", err.Error())
+		return errorf(EUnavailable, "cannot check whether this session was signed out: the store does not answer; try again")
+	}
+	if revoked {
+		return errorf(EUnauthorized, "this session was signed out; sign in again at /auth/login")
+	}
+	return nil
 }
 
 func unsafeMethod(m string) bool {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/subtle"
 	"net/http"
 	"strings"
@@ -134,10 +135,75 @@ func (s *Server) linkInvitation(c *call, st *loginState, claims *idClaims, subje
 	return err
 }
 
-// logout ends the session.
+// logout signs the caller out: it records the session as ended in the
+// store, so that every replica refuses a copy of the cookie at once, then
+// clears the cookie. ?everywhere=true ends every session of the person
+// instead, on every browser. A live session must send its CSRF token,
+// so that another site cannot sign anyone out. When the store cannot
+// record the sign-out the answer is 503 and the cookie stays: the person
+// must know that they are still signed in. With no live session there is
+// nothing to end on the server and the cookie is just cleared; API tokens
+// are not sessions, and are revoked through their own route.
 func (s *Server) logout(c *call) (*reply, error) {
+	q := c.query()
+	everywhere := q.boolean("everywhere")
+	if q.err != nil {
+		return nil, q.err
+	}
+	ctx := c.r.Context()
+	sess, err := s.sessions.read(c.r)
+	if err == nil && sess != nil {
+		err = s.checkSignedIn(ctx, sess)
+	}
+	switch {
+	case demarc.ErrorCode(err) == EUnavailable:
+		return nil, err
+	case err != nil || sess == nil:
+		s.sessions.end(c.w)
+		if everywhere {
+			return nil, errorf(EUnauthorized, "signing out everywhere needs a live session: sign in at /auth/login, then sign out everywhere")
+		}
+		return noContent(), nil
+	}
+	if err := s.sessions.checkCSRF(c.r, sess); err != nil {
+		return nil, err
+	}
+	if err := s.endSession(ctx, sess, everywhere); err != nil {
+		return nil, err
+	}
 	s.sessions.end(c.w)
 	return noContent(), nil
+}
+
+// endSession records in the store that sess, or every session of its
+// subject, is over, then purges the records of sessions that have expired
+// anyway, at most once per purgeInterval on each replica.
+func (s *Server) endSession(ctx context.Context, sess *session, everywhere bool) error {
+	now := s.now()
+	var err error
+	if everywhere {
+		// The cut-off must fall after the session making the request,
+		// even on a clock that has not moved since it was issued.
+		before := now
+		if !before.After(sess.Issued) {
+			before = sess.Issued.Add(time.Microsecond)
+		}
+		err = s.store.RevokeSubjectSessions(ctx, sess.Subject, before, before.Add(s.sessions.ttl))
+	} else {
+		err = s.store.RevokeSession(ctx, demarc.SessionID(sess.ID), sess.Expires)
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "cannot record a sign-out", "everywhere", everywhere, "error", err.Error())
+		return errorf(EUnavailable, "sign-out failed: the server could not record it, so the session is still valid; try again")
+	}
+	if s.sessions.purgeDue(now) {
+		if n, err := s.store.PurgeSessions(ctx, now); err != nil {
+			s.log.WarnContext(ctx, "cannot purge expired sign-outs", "error", err.Error())
+		} else if n > 0 {
+			s.log.InfoContext(ctx, "purged expired sign-outs", "records", n)
+		}
+	}
+	return nil
 }
 
 // redirect answers 303 See Other.

@@ -45,7 +45,11 @@ func (s *Server) routeTable() []*route {
 			params: []param{{name: "return", doc: "local path to return to after signing in"}, {name: "org", doc: "organisation (slug) whose invitation to accept on first sign-in"}}, handle: s.login},
 		{method: "GET", path: "/auth/callback", id: "callback", tag: "sign-in", sum: "Complete a sign-in (the identity provider's redirect)", public: true, status: http.StatusSeeOther,
 			params: []param{{name: "code"}, {name: "state"}, {name: "error"}, {name: "error_description"}, {name: "iss"}, {name: "session_state"}}, handle: s.callback},
-		{method: "POST", path: "/auth/logout", id: "logout", tag: "sign-in", sum: "Sign out", public: true, status: http.StatusNoContent, handle: s.logout},
+		{method: "POST", path: "/auth/logout", id: "logout", tag: "sign-in", sum: "Sign out", public: true, status: http.StatusNoContent,
+			doc: "Ends the session cookie's session on the server, so that every replica refuses a copy of the cookie at once, and clears the cookie. " +
+				"A live session must send its CSRF token in X-CSRF-Token. 503 means the sign-out could not be recorded and the session is still valid. " +
+				"Without a live session the cookie is just cleared. API tokens are not sessions: revoke them with DELETE /api/v1/orgs/{org}/tokens/{token}.",
+			params: []param{{name: "everywhere", typ: "boolean", doc: "end every session of the signed-in person, on every browser (default false)"}}, handle: s.logout},
 
 		{method: "GET", path: apiPath + "/me", id: "me", tag: "identity", sum: "Say who the caller is and which organisations it belongs to", identified: true, resp: Me{}, handle: s.me},
 		{method: "POST", path: apiPath + "/orgs", id: "createOrg", tag: "organisations", sum: "Create an organisation with the caller as its owner", identified: true,

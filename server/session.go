@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -25,12 +26,17 @@ const (
 // session is a person signed in through OIDC. It lives in a signed
 // cookie, not in the store, so that every replica that shares the key
 // accepts it; what the person may do is looked up on each request from
-// their memberships, so removing a member takes effect at once.
+// their memberships, so removing a member takes effect at once. Signing
+// out is the one thing the cookie cannot carry: the store records the
+// session's ID as revoked, or a cut-off for every session of the subject
+// issued before a time, and each request asks the store.
 type session struct {
+	ID      string    `json:"id"`
 	Subject string    `json:"sub"`
 	Email   string    `json:"email,omitempty"`
 	Name    string    `json:"name,omitempty"`
 	CSRF    string    `json:"csrf"`
+	Issued  time.Time `json:"iat"`
 	Expires time.Time `json:"exp"`
 }
 
@@ -55,6 +61,26 @@ type sessions struct {
 	// against which the Origin header of state-changing requests is
 	// checked; empty accepts the request's own Host.
 	origin string
+
+	purgeMu sync.Mutex
+	purged  time.Time // when this replica last purged expired sign-outs
+}
+
+// purgeInterval is how often, at most, a replica purges the records of
+// sign-outs whose sessions have expired anyway. Purging runs after a
+// sign-out, so a server nobody signs out of keeps its few rows.
+const purgeInterval = 10 * time.Minute
+
+// purgeDue reports whether it is time to purge, and if so notes that
+// purging starts now.
+func (s *sessions) purgeDue(now time.Time) bool {
+	s.purgeMu.Lock()
+	defer s.purgeMu.Unlock()
+	if !s.purged.IsZero() && now.Sub(s.purged) < purgeInterval && !now.Before(s.purged) {
+		return false
+	}
+	s.purged = now
+	return true
 }
 
 // seal signs v into a cookie value: base64(JSON) "." base64(HMAC).
@@ -94,15 +120,18 @@ func (s *sessions) mac(purpose, body string) []byte {
 	return m.Sum(nil)
 }
 
-// read returns the request's session, or nil when it has none or it has
-// expired or been tampered with.
+// read returns the request's session: nil, nil when it has none, and an
+// EUnauthorized error when it has expired or been tampered with. A cookie
+// sealed before sessions had IDs cannot be signed out, so it is refused
+// too. Whether the session was signed out is for the caller to ask the
+// store.
 func (s *sessions) read(r *http.Request) (*session, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return nil, nil
 	}
 	var sess session
-	if !s.open("session", c.Value, &sess) || sess.Subject == "" || !s.now().Before(sess.Expires) {
+	if !s.open("session", c.Value, &sess) || sess.Subject == "" || sess.ID == "" || !s.now().Before(sess.Expires) {
 		return nil, errorf(EUnauthorized, "the session has expired or is not valid; sign in again at /auth/login")
 	}
 	return &sess, nil
@@ -110,7 +139,8 @@ func (s *sessions) read(r *http.Request) (*session, error) {
 
 // start sets the session cookie for a person who has just signed in.
 func (s *sessions) start(w http.ResponseWriter, subject, email, name string) error {
-	sess := session{Subject: subject, Email: email, Name: name, CSRF: randomString(), Expires: s.now().Add(s.ttl)}
+	now := s.now()
+	sess := session{ID: randomString(), Subject: subject, Email: email, Name: name, CSRF: randomString(), Issued: now, Expires: now.Add(s.ttl)}
 	v, err := s.seal("session", sess)
 	if err != nil {
 		return err
@@ -120,6 +150,9 @@ func (s *sessions) start(w http.ResponseWriter, subject, email, name string) err
 	return nil
 }
 
+// end clears the session cookie in the browser. It does not end the
+// session: a copy of the cookie stays valid until the store records it
+// signed out.
 func (s *sessions) end(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }

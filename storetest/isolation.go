@@ -13,15 +13,19 @@ import (
 // isolationExempt are the Store methods that are not scoped by an
 // organisation, and why.
 var isolationExempt = map[string]string{
-	"CreateOrg":            "makes a new organisation",
-	"Org":                  "the organisation itself, by its id",
-	"OrgBySlug":            "the organisation itself, by its slug",
-	"Orgs":                 "operators only: every organisation",
-	"MembershipsBySubject": "sign-in: finds the organisations of one login subject",
-	"Authenticate":         "sign-in: finds the token with one secret's hash",
-	"Watch":                "server-internal change feed",
-	"Ping":                 "no data",
-	"Close":                "no data",
+	"CreateOrg":             "makes a new organisation",
+	"Org":                   "the organisation itself, by its id",
+	"OrgBySlug":             "the organisation itself, by its slug",
+	"Orgs":                  "operators only: every organisation",
+	"MembershipsBySubject":  "sign-in: finds the organisations of one login subject",
+	"Authenticate":          "sign-in: finds the token with one secret's hash",
+	"RevokeSession":         "sessions belong to a person, not an organisation",
+	"RevokeSubjectSessions": "sessions belong to a person, not an organisation",
+	"SessionRevoked":        "sign-in: checks one session of one login subject",
+	"PurgeSessions":         "maintenance: drops records of expired sessions",
+	"Watch":                 "server-internal change feed",
+	"Ping":                  "no data",
+	"Close":                 "no data",
 }
 
 // testIsolation lets organisation B's owner call every method on

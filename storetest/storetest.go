@@ -6,9 +6,10 @@
 // method, versioned documents, optimistic concurrency, token hashing,
 // publications and subscriptions, two-party sign-offs and their
 // staleness, the hash-chained audit trail and its tamper detection,
-// concurrent writers without lost updates, change notification, and —
-// where the backend has them — replicas that see each other's changes at
-// once. Bench measures writes and reads per second.
+// signed-out web sessions, concurrent writers without lost updates,
+// change notification, and — where the backend has them — replicas that
+// see each other's changes at once. Bench measures writes and reads per
+// second.
 package storetest
 
 import (
@@ -62,6 +63,7 @@ func Run(t *testing.T, h Harness) {
 		{"Watch", testWatch},
 		{"Replicas", testReplicas},
 		{"Paging", testPaging},
+		{"Sessions", testSessions},
 		{"RealFiles", testRealFiles},
 	}
 	for _, tc := range tests {

@@ -152,17 +152,61 @@ func (u *UI) signin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// signout forgets both kinds of sign-in.
+// signout ends the browser's sign-in. A session (identity-provider
+// sign-in) is ended on the server through the API's logout, so that a
+// copy of its cookie is refused too; with everywhere=true every session
+// of the person ends, on every browser. A token sign-in only forgets the
+// token here: the token itself stays valid until it is revoked. When the
+// server cannot record the sign-out, the page says so and the cookies
+// stay, so that no one believes they are signed out when they are not.
 func (u *UI) signout(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := u.checkForm(r); err != nil {
 		u.fail(w, r, err)
 		return
 	}
+	everywhere := r.PostFormValue("everywhere") == "true"
+	creds := credentialsOf(r)
+	if everywhere && creds.session == nil {
+		u.fail(w, r, &apiError{Status: http.StatusBadRequest, Code: server.EBadRequest,
+			Message: "signing out everywhere ends identity-provider sessions, and this browser signed in with an API token; sign out here, and revoke the token under Settings if it must stop working"})
+		return
+	}
+	if creds.session != nil {
+		if err := u.endSession(r, creds.session, everywhere); err != nil {
+			u.fail(w, r, err)
+			return
+		}
+	}
 	for _, name := range []string{tokenCookie, sessionCookie} {
 		http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", HttpOnly: true, Secure: u.cfg.Secure, MaxAge: -1})
 	}
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// endSession calls the API's logout with the session cookie and the
+// session's CSRF token. A session the API no longer accepts (expired,
+// already signed out) has no CSRF token to give; the logout is sent
+// anyway, and the API answers it as for any session that is not live.
+func (u *UI) endSession(r *http.Request, session *http.Cookie, everywhere bool) error {
+	c := &client{u: u, ctx: r.Context(), creds: credentials{session: session}}
+	var me server.Me
+	if _, err := c.get("/api/v1/me", nil, &me); err != nil && !isUnauthorized(err) {
+		return err
+	}
+	c.creds.apiCSRF = me.CSRFToken
+	q := url.Values{}
+	if everywhere {
+		q.Set("everywhere", "true")
+	}
+	_, err := c.call(http.MethodPost, "/auth/logout", q, nil, "", nil)
+	return err
+}
+
+// isUnauthorized reports whether err is the API refusing the credentials.
+func isUnauthorized(err error) bool {
+	var ae *apiError
+	return errors.As(err, &ae) && ae.Status == http.StatusUnauthorized
 }
 
 // localPath accepts only a path on this server, so that a return
