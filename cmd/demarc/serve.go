@@ -207,7 +207,8 @@ func (a *app) serve(ctx context.Context, f *serveFlags) error {
 	if err != nil {
 		return &demarc.Error{Code: demarc.EInvalid, Message: "cannot listen on " + f.addr, Err: err}
 	}
-	logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.Bool("local", f.local), slog.String("store", storeName(&f.store)))
+	logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("web", webAddress(f.publicURL, ln.Addr().String())),
+		slog.Bool("local", f.local), slog.String("store", storeName(&f.store)))
 	return srv.Serve(ctx, ln, f.grace)
 }
 

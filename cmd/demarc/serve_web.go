@@ -16,3 +16,12 @@ func webPages(cfg server.Config) func(api http.Handler) (http.Handler, error) {
 			Secure: strings.HasPrefix(cfg.PublicURL, "https://"), Logger: cfg.Logger})
 	}
 }
+
+// webAddress is where people open the web UI: the public URL when one is
+// configured, else the address the server listens on.
+func webAddress(publicURL, listening string) string {
+	if publicURL != "" {
+		return strings.TrimSuffix(publicURL, "/") + "/"
+	}
+	return "http://" + listening + "/"
+}
