@@ -35,10 +35,13 @@ type dashboardRow struct {
 	Signoffs     []dashboardSignoff
 }
 
-// dashboardAttestation is an attestation due, with when in words.
+// dashboardAttestation is an attestation due, with when in words and
+// the page of the register that holds it (empty when the system file
+// itself lists it).
 type dashboardAttestation struct {
 	server.AttestationDue
-	Due string
+	Due  string
+	Href string
 }
 
 // dashboardSignoff is a sign-off that needs attention, with the parties
@@ -78,6 +81,9 @@ func (u *UI) dashboard(v *view) error {
 	d.Owners, d.Controls = summarize(o.Totals.Owners)
 	for _, so := range o.Systems {
 		d.Rows = append(d.Rows, v.dashboardRow(so, parties))
+	}
+	if err := v.linkAttestations(d.Rows); err != nil {
+		return err
 	}
 	v.Title, v.Section, v.template = v.Org.Name, "dashboard", "dashboard"
 	v.Table = dashboardTable(v.Org.Slug, d.Rows)

@@ -39,7 +39,7 @@ type libraryData struct {
 	// Statements is the statements tab: the organisation's provider
 	// documents and the form that adds one.
 	Statements []demarc.Document
-	Form       *statementForm
+	Form       *docForm
 }
 
 // libraryTab is one tab's link.

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 
 	"github.com/demarc-io/demarc"
@@ -20,29 +18,10 @@ func init() {
 	addAction("/library/statements/{doc}", func(u *UI) actionFunc { return replaceStatement })
 }
 
-// statementForm is the form that adds or replaces a statement, kept
-// whole when the API refuses it so that nothing typed is lost.
-type statementForm struct {
-	// Doc is the statement replaced; empty for a new one.
-	Doc     string
-	Version int
-	ETag    string
-	Name    string
-	Content string
-	Note    string
-	Error   *apiError
-	// Stale says that someone else saved the statement since the form
-	// was loaded.
-	Stale string
-}
-
-// Action is where the form posts.
-func (f *statementForm) Action(v *view) string {
-	if f.Doc == "" {
-		return v.OrgBase() + "library/statements"
-	}
-	return v.OrgBase() + "library/statements/" + url.PathEscape(f.Doc)
-}
+// statementDocs are the organisation's provider statements, as the
+// shared document form edits them.
+var statementDocs = &docKind{api: "providers", page: "library/statements", noun: "statement", ID: "statement",
+	Label: "Statement (YAML: <code>providers:</code> with their services)", Add: "Add the statement"}
 
 // statementData is one statement's page.
 type statementData struct {
@@ -50,7 +29,7 @@ type statementData struct {
 	// Entries are the providers and services the statement adds to the
 	// library.
 	Entries []server.LibraryItem
-	Form    *statementForm
+	Form    *docForm
 }
 
 // statementTemplate is the example a new statement starts from.
@@ -81,7 +60,7 @@ func (d *libraryData) statementsTab(v *view) error {
 	}
 	d.Statements = l.Items
 	if d.Form == nil {
-		d.Form = &statementForm{Content: statementTemplate}
+		d.Form = newDocForm(statementDocs, statementTemplate)
 	}
 	v.Table = &table{Name: "provider-statements", Columns: []string{"Statement", "Version", "Updated"}}
 	for _, doc := range l.Items {
@@ -96,19 +75,16 @@ func statementPage(v *view) error {
 
 // showStatement shows a statement with the form that replaces it: the
 // form as submitted when given, else the stored content.
-func showStatement(v *view, form *statementForm) error {
+func showStatement(v *view, form *docForm) error {
 	doc := &server.DocumentView{}
-	etag, err := v.get(v.API("providers", escape(v.r.PathValue("doc"))), nil, doc)
+	etag, err := v.get(statementDocs.apiPath(v, v.r.PathValue("doc")), nil, doc)
 	if err != nil {
 		return err
 	}
 	d := &statementData{Doc: doc, Form: form}
 	if form == nil {
-		d.Form = &statementForm{Doc: string(doc.ID), Version: doc.Version, ETag: etag, Name: doc.Name}
-		d.Form.Content = doc.Content
-		if v.Query("saved") != "" {
-			v.Flash = fmt.Sprintf("Saved version %d of %s.", doc.Version, doc.Name)
-		}
+		d.Form = storedForm(statementDocs, doc, etag)
+		savedFlash(v, doc)
 	}
 	entries, err := statementEntries(v, doc.ID)
 	if err != nil {
@@ -138,23 +114,10 @@ func statementEntries(v *view, doc demarc.DocumentID) ([]server.LibraryItem, err
 	return out, nil
 }
 
-// formOf reads the statement form as submitted.
-func formOf(v *view) *statementForm {
-	r := v.r
-	return &statementForm{Doc: r.PathValue("doc"), ETag: r.PostFormValue("etag"), Name: r.PostFormValue("name"),
-		Content: r.PostFormValue("content"), Note: r.PostFormValue("note")}
-}
-
 func createStatement(v *view) (string, error) {
-	f := formOf(v)
-	f.Doc = ""
-	out := &server.DocumentView{}
-	_, err := v.send(http.MethodPost, v.API("providers"), server.DocumentRequest{Name: f.Name, Content: f.Content, Note: f.Note}, "", out)
-	if err == nil {
-		return v.OrgBase() + "library/statements/" + url.PathEscape(string(out.ID)) + "?saved=1", nil
-	}
-	if !f.refused(v, err) {
-		return "", err
+	f := readDocForm(v, statementDocs)
+	if to, err := f.save(v); to != "" || err != nil {
+		return to, err
 	}
 	d, err := openLibrary(v, "statements")
 	if err != nil {
@@ -165,48 +128,9 @@ func createStatement(v *view) (string, error) {
 }
 
 func replaceStatement(v *view) (string, error) {
-	f := formOf(v)
-	out := &server.DocumentView{}
-	_, err := v.send(http.MethodPut, v.API("providers", escape(f.Doc)), server.DocumentRequest{Name: f.Name, Content: f.Content, Note: f.Note}, f.ETag, out)
-	if err == nil {
-		return v.OrgBase() + "library/statements/" + url.PathEscape(string(out.ID)) + "?saved=1", nil
-	}
-	if !f.refused(v, err) {
-		return "", err
-	}
-	if f.Error != nil && f.Error.Status == http.StatusPreconditionFailed {
-		if err := f.restale(v); err != nil {
-			return "", err
-		}
+	f := readDocForm(v, statementDocs)
+	if to, err := f.save(v); to != "" || err != nil {
+		return to, err
 	}
 	return "", showStatement(v, f)
-}
-
-// refused keeps the API's refusal of the form's content (422), name
-// (409) or version (412) on the form, to show it again with the status;
-// it reports false for any other error, which fails the page.
-func (f *statementForm) refused(v *view, err error) bool {
-	var ae *apiError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	switch ae.Status {
-	case http.StatusUnprocessableEntity, http.StatusConflict, http.StatusPreconditionFailed, http.StatusBadRequest, http.StatusPreconditionRequired:
-		f.Error, v.status = ae, ae.Status
-		return true
-	}
-	return false
-}
-
-// restale reads the version someone else saved, to say so, and takes its
-// ETag so that saving again replaces it knowingly; the text typed stays.
-func (f *statementForm) restale(v *view) error {
-	cur := &server.DocumentView{}
-	etag, err := v.get(v.API("providers", escape(f.Doc)), nil, cur)
-	if err != nil {
-		return err
-	}
-	f.Stale = fmt.Sprintf("Someone else saved version %d of this statement after you opened it. Your text is kept below; saving again replaces their version with yours.", cur.Version)
-	f.ETag, f.Version = etag, cur.Version
-	return nil
 }
