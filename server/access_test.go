@@ -189,7 +189,7 @@ func accessCases() map[string]accessCase {
 			case "systems":
 				return string(fx.system)
 			case "attestations":
-				return string(fx.register)
+				return string(fx.spareRegister) // a register a system names cannot be deleted
 			}
 			return string(fx.spare)
 		}

@@ -618,8 +618,8 @@ func TestOperations(t *testing.T) {
 }
 
 // A system's answers follow the attestation registers it names: a new
-// version of a register changes its gaps, and a deleted register makes
-// its analyses fail with the name of what is missing.
+// version of a register changes its gaps. A register a system names can
+// be neither deleted nor renamed until no system names it.
 func TestRegistersReachAnalyses(t *testing.T) {
 	e := newEnv(t, backend{"sqlite", openSQLite}, nil)
 	a := e.tenant("acme")
@@ -635,9 +635,14 @@ func TestRegistersReachAnalyses(t *testing.T) {
 	if len(after.Gaps) <= len(before.Gaps) {
 		t.Fatalf("taking lambda out of the FedRAMP authorisation should add an unsupported-inheritance gap: %d before, %d after", len(before.Gaps), len(after.Gaps))
 	}
-	e.must(204, req{method: "DELETE", path: "/api/v1/orgs/acme/attestations/" + string(reg.ID), token: a.tokens[demarc.RoleEditor], headers: map[string]string{"If-Match": `"v2"`}})
-	r := e.must(422, req{method: "GET", path: gaps, token: tok})
-	if !strings.Contains(string(r.body), "attestations/aws-sample.yaml") {
-		t.Fatalf("after deleting the register: %s", r)
+	regPath := "/api/v1/orgs/acme/attestations/" + string(reg.ID)
+	r := e.must(409, req{method: "DELETE", path: regPath, token: a.tokens[demarc.RoleEditor], headers: map[string]string{"If-Match": `"v2"`}})
+	if !strings.Contains(string(r.body), "webshop") {
+		t.Fatalf("deleting a register a system names: %s", r)
 	}
+	e.must(409, req{method: "PUT", path: regPath, token: a.tokens[demarc.RoleEditor], headers: map[string]string{"If-Match": `"v2"`},
+		body: DocumentRequest{Name: "renamed", Content: example(t, "attestations/aws-sample.yaml")}})
+	e.must(200, req{method: "GET", path: gaps, token: tok})
+	e.must(204, req{method: "DELETE", path: "/api/v1/orgs/acme/systems/" + string(sys.ID), token: a.tokens[demarc.RoleEditor], headers: map[string]string{"If-Match": `"v1"`}})
+	e.must(204, req{method: "DELETE", path: regPath, token: a.tokens[demarc.RoleEditor], headers: map[string]string{"If-Match": `"v2"`}})
 }

@@ -143,6 +143,11 @@ func (s *Server) updateDocument(kind demarc.DocKind) func(*call) (*reply, error)
 		if err := s.checkContent(ctx, c.org.ID, kind, d.ID, in.Name, in.Content); err != nil {
 			return nil, err
 		}
+		if kind == demarc.DocAttestations && in.Name != d.Name {
+			if err := s.checkRegisterUnused(ctx, c.org.ID, d, "rename"); err != nil {
+				return nil, err
+			}
+		}
 		rev, err := s.store.UpdateDocument(ctx, c.actor, c.org.ID, d.ID, version, in)
 		if err != nil {
 			return nil, err
@@ -165,6 +170,11 @@ func (s *Server) deleteDocument(kind demarc.DocKind) func(*call) (*reply, error)
 		version, err := matchVersion(c.r)
 		if err != nil {
 			return nil, err
+		}
+		if kind == demarc.DocAttestations {
+			if err := s.checkRegisterUnused(c.r.Context(), c.org.ID, d, "delete"); err != nil {
+				return nil, err
+			}
 		}
 		if err := s.store.DeleteDocument(c.r.Context(), c.actor, c.org.ID, d.ID, version); err != nil {
 			return nil, err

@@ -73,6 +73,8 @@ type fixture struct {
 	e                   *env
 	acme, cloud, rival  *tenant
 	system, register    demarc.DocumentID
+	// spareRegister is a register no system names, which may be deleted.
+	spareRegister demarc.DocumentID
 	provider            demarc.DocumentID // acme's own, published, at version 2
 	spare               demarc.DocumentID // acme's own, not published
 	pub                 demarc.PublicationID
@@ -133,6 +135,7 @@ func newFixture(t testing.TB, e *env) *fixture {
 	fx.pubTag = publicationTag(p)
 	fx.spare = doc(fx.acme, demarc.DocProvider, "spare", "providers:\n  - id: spare\n    title: Spare\n    kind: generic\n    services: []\n")
 	fx.register = doc(fx.acme, demarc.DocAttestations, "aws-register", example(t, "attestations/aws-sample.yaml"))
+	fx.spareRegister = doc(fx.acme, demarc.DocAttestations, "spare-register", example(t, "attestations/aws-sample.yaml"))
 	fx.system = doc(fx.acme, demarc.DocSystem, "shop", shopSystem)
 	r := e.must(http.StatusCreated, req{method: "POST", path: fx.acmePath("/systems/" + string(fx.system) + "/signoffs"), token: fx.acme.tokens[demarc.RoleEditor], body: SignoffRequest{}})
 	var so SignoffView

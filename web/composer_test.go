@@ -496,35 +496,28 @@ func TestComposerPrefillsTeamForArea(t *testing.T) {
 // with the problems shown, and is fixed there.
 func TestComposerFixesInvalidSystem(t *testing.T) {
 	s := newSite(t, false)
-	reg := "attestations:\n  - id: soc\n    provider: aws\n    type: soc2-type2\n    period: {from: 2025-01-01, to: 2025-12-31}\n    services: [aws/lambda]\n"
-	s.api("POST", "/api/v1/orgs/acme/attestations", s.tokens[demarc.RoleOwner], server.DocumentRequest{Name: "reg", Content: reg}, nil, http.StatusCreated)
+	var stmt server.DocumentView
+	s.api("POST", "/api/v1/orgs/acme/providers", s.tokens[demarc.RoleOwner], server.DocumentRequest{Name: "internal", Content: customStatement}, &stmt, http.StatusCreated)
 	var doc server.DocumentView
 	s.api("POST", "/api/v1/orgs/acme/systems", s.tokens[demarc.RoleOwner], server.DocumentRequest{Name: "uses-reg",
-		Content: "name: uses-reg\nattestation_files: [reg]\ncomponents:\n  - name: api\n    service: aws/lambda\n"}, &doc, http.StatusCreated)
-	var regDoc server.List[demarc.Document]
-	s.api("GET", "/api/v1/orgs/acme/attestations", s.tokens[demarc.RoleOwner], nil, &regDoc, http.StatusOK)
-	req, _ := http.NewRequest("DELETE", s.url+"/api/v1/orgs/acme/attestations/"+string(regDoc.Items[0].ID), nil)
-	req.Header.Set("Authorization", "Bearer "+s.tokens[demarc.RoleOwner])
-	req.Header.Set("If-Match", `"v1"`)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("delete register: %v %v", err, resp.Status)
-	}
-	resp.Body.Close()
+		Content: "name: uses-reg\ncomponents:\n  - name: api\n    service: acme-internal/run\n"}, &doc, http.StatusCreated)
+	// Deleting the statement leaves the system naming a service that no
+	// longer exists.
+	s.deleteDoc("/api/v1/orgs/acme/providers/"+string(stmt.ID), s.tokens[demarc.RoleOwner])
 	c := s.browserClient(demarc.RoleEditor)
 	_, dash := page(t, c, s.url+"/o/acme/")
 	if !strings.Contains(dash, "does not parse") || !strings.Contains(dash, "/o/acme/systems/"+string(doc.ID)+"/edit") {
 		t.Fatal("the dashboard does not show the broken system with a link to fix it")
 	}
 	status, body := page(t, c, s.url+"/o/acme/systems/"+string(doc.ID)+"/edit")
-	if status != http.StatusOK || !strings.Contains(body, "does not pass the checks") || !strings.Contains(body, "not an attestation register") {
+	if status != http.StatusOK || !strings.Contains(body, "does not pass the checks") || !strings.Contains(body, "acme-internal/run") {
 		t.Fatalf("edit page of a broken system: %d", status)
 	}
 	vals := formValues(t, body, "composer")
 	vals.Set("yaml", "name: uses-reg\ncomponents:\n  - name: api\n    service: aws/lambda\n")
 	vals.Set("op", "save-yaml")
 	status, _, _ = formPost(t, c, s.url+"/o/acme/systems/"+string(doc.ID)+"/edit", vals)
-	if d := s.storedSystem(string(doc.ID)); status != http.StatusSeeOther || d.Version != 2 || strings.Contains(d.Content, "attestation_files") {
+	if d := s.storedSystem(string(doc.ID)); status != http.StatusSeeOther || d.Version != 2 || strings.Contains(d.Content, "acme-internal") {
 		t.Errorf("fix as YAML: %d, version %d", status, d.Version)
 	}
 }

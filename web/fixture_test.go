@@ -344,3 +344,26 @@ func consoleProblems(ctx context.Context) func() []string {
 		return result
 	}
 }
+
+// deleteDoc deletes a document through the API at its current version.
+func (s *site) deleteDoc(path, token string) {
+	s.t.Helper()
+	get, _ := http.NewRequest("GET", s.url+path, nil)
+	get.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(get)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp.Body.Close()
+	del, _ := http.NewRequest("DELETE", s.url+path, nil)
+	del.Header.Set("Authorization", "Bearer "+token)
+	del.Header.Set("If-Match", resp.Header.Get("ETag"))
+	resp, err = http.DefaultClient.Do(del)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		s.t.Fatalf("DELETE %s: %d", path, resp.StatusCode)
+	}
+}

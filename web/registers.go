@@ -503,26 +503,16 @@ func replaceRegister(v *view) (string, error) {
 	return "", showRegister(v, f, nil)
 }
 
-// deleteRegister deletes a register at the version the page showed. The
-// API deletes a register that systems still name — they then stop
-// parsing until they name another — so the form asks for a second
-// confirmation, naming them, before it sends the deletion.
+// deleteRegister deletes a register at the version the page showed.
+// The API refuses while systems name the register (409, naming them),
+// and the page says so rather than offer the button.
 func deleteRegister(v *view) (string, error) {
 	id := v.r.PathValue("doc")
 	doc := &server.DocumentView{}
 	if _, err := v.get(registerDocs.apiPath(v, id), nil, doc); err != nil {
 		return "", err
 	}
-	users, err := v.registerUsers()
-	if err != nil {
-		return "", err
-	}
-	if named := users[doc.Name]; len(named) > 0 && v.r.PostFormValue("anyway") != "yes" {
-		v.status = http.StatusUnprocessableEntity
-		return "", showRegister(v, nil, &deleteForm{Message: fmt.Sprintf("Not deleted: %d system%s name%s this register (%s). Tick the box to delete it anyway; they will not parse until they name another register.",
-			len(named), plural(len(named)), verbS(len(named)), systemNames(named))})
-	}
-	_, err = v.send(http.MethodDelete, registerDocs.apiPath(v, id), nil, v.r.PostFormValue("etag"), nil)
+	_, err := v.send(http.MethodDelete, registerDocs.apiPath(v, id), nil, v.r.PostFormValue("etag"), nil)
 	var ae *apiError
 	switch {
 	case err == nil:
@@ -530,19 +520,11 @@ func deleteRegister(v *view) (string, error) {
 	case errors.As(err, &ae) && ae.Status == http.StatusPreconditionFailed:
 		v.status = ae.Status
 		return "", showRegister(v, nil, &deleteForm{Message: fmt.Sprintf("Not deleted: someone saved version %d after you opened the page. Look at it below, then delete again if you still mean to.", doc.Version)})
-	case errors.As(err, &ae) && (ae.Status == http.StatusPreconditionRequired || ae.Status == http.StatusBadRequest):
+	case errors.As(err, &ae) && (ae.Status == http.StatusConflict || ae.Status == http.StatusPreconditionRequired || ae.Status == http.StatusBadRequest):
 		v.status = ae.Status
 		return "", showRegister(v, nil, &deleteForm{Message: "Not deleted: " + ae.Message})
 	}
 	return "", err
-}
-
-// verbS is the verb ending that agrees with a count: "names", "name".
-func verbS(n int) string {
-	if n == 1 {
-		return "s"
-	}
-	return ""
 }
 
 // systemNames joins the systems' names for a sentence.

@@ -54,7 +54,8 @@ func TestRegistersInBrowser(t *testing.T) {
 	b.checkAccessible("register")
 	b.shotPage("register")
 
-	s.api("POST", "/api/v1/orgs/acme/systems", s.tokens[demarc.RoleEditor], server.DocumentRequest{Name: "bucket-site", Content: vendorSystem}, nil, http.StatusCreated)
+	var site server.DocumentView
+	s.api("POST", "/api/v1/orgs/acme/systems", s.tokens[demarc.RoleEditor], server.DocumentRequest{Name: "bucket-site", Content: vendorSystem}, &site, http.StatusCreated)
 	b.do(chromedp.Navigate(s.url+"/o/acme/"), chromedp.WaitVisible(chromedp.CSS(`a[href$="#att-vendor-soc2"]`)))
 	b.shotPage("dashboard-expired")
 	b.do(chromedp.Click(chromedp.CSS(`a[href$="#att-vendor-soc2"]`)), chromedp.WaitVisible(chromedp.CSS("#att-vendor-soc2")))
@@ -110,14 +111,17 @@ func TestRegistersInBrowser(t *testing.T) {
 	}
 	phone.clean()
 
-	// Deleting asks, naming that a system relies on the register; the
-	// confirmation is answered yes.
-	b.do(chromedp.Navigate(s.url+reg), chromedp.WaitVisible(chromedp.CSS("#delete-form")))
-	if got := eval[string](b, `document.querySelector("#delete-form").dataset.confirm`); !strings.Contains(got, "1 system(s) name it") {
-		t.Errorf("the delete confirmation does not warn of the system: %q", got)
+	// While a system names the register it cannot be deleted: the page
+	// names the system instead of offering the button. Once the system is
+	// gone, the register can go, after confirming.
+	b.do(chromedp.Navigate(s.url+reg), chromedp.WaitVisible(chromedp.CSS("#delete-blocked")))
+	if got := b.text("#delete-blocked"); !strings.Contains(got, "bucket-site") {
+		t.Errorf("the page does not say which system holds the register: %q", got)
 	}
+	s.deleteDoc("/api/v1/orgs/acme/systems/"+string(site.ID), s.tokens[demarc.RoleEditor])
+	b.do(chromedp.Navigate(s.url+reg), chromedp.WaitVisible(chromedp.CSS("#delete-form")))
 	eval[bool](b, `(() => { window.confirm = () => true; return true; })()`)
-	b.do(chromedp.Click(chromedp.CSS("#delete-anyway")), chromedp.Click(chromedp.CSS("#delete-form button")), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	b.do(chromedp.Click(chromedp.CSS("#delete-form button")), chromedp.WaitVisible(chromedp.CSS(".flash")))
 	if got := b.text(".flash"); !strings.Contains(got, "Deleted the register attestations/vendor.yaml.") {
 		t.Errorf("flash after deleting: %q", got)
 	}

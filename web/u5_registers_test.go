@@ -263,33 +263,40 @@ func TestRegisterVersionsAndDiff(t *testing.T) {
 	}
 }
 
-// Deleting a register a system names asks again, naming the system; the
-// API would delete it, and the system would stop parsing. A stale page
-// is refused with 412; confirmed, the register goes.
+// A register a system names cannot be deleted: the page names the system
+// instead of offering the button, and a forged delete gets the API's 409
+// naming it. A stale page is refused with 412. Once no system names it,
+// the register goes.
 func TestRegisterDelete(t *testing.T) {
 	s, c, reg := registerSite(t)
-	s.api("POST", "/api/v1/orgs/acme/systems", s.tokens[demarc.RoleEditor], server.DocumentRequest{Name: "bucket-site", Content: vendorSystem}, nil, http.StatusCreated)
+	var sys server.DocumentView
+	s.api("POST", "/api/v1/orgs/acme/systems", s.tokens[demarc.RoleEditor], server.DocumentRequest{Name: "bucket-site", Content: vendorSystem}, &sys, http.StatusCreated)
 	_, body := page(t, c, s.url+reg)
-	if !strings.Contains(body, `id="delete-anyway"`) || !strings.Contains(body, "1 system(s) name it") {
-		t.Error("the delete form does not warn about the system that names the register")
+	if strings.Contains(body, `id="delete-form"`) || !strings.Contains(body, `id="delete-blocked"`) || !strings.Contains(body, "bucket-site") {
+		t.Error("the page offers to delete a register a system names, or does not name the system")
 	}
 	del := reg + "/delete"
 	status, _, body := statementForm(t, s, c, del, url.Values{"etag": {`"v1"`}})
-	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "Not deleted: 1 system names this register (bucket-site)") {
-		t.Errorf("unconfirmed delete: %d\n%s", status, body)
-	}
-	status, _, body = statementForm(t, s, c, del, url.Values{"etag": {`"v9"`}, "anyway": {"yes"}})
-	if status != http.StatusPreconditionFailed || !strings.Contains(body, `id="delete-error"`) || !strings.Contains(body, `name="etag" value="&#34;v1&#34;"`) {
-		t.Errorf("stale delete: %d\n%s", status, body)
+	if status != http.StatusConflict || !strings.Contains(body, "Not deleted: cannot delete attestation register") || !strings.Contains(body, "bucket-site") {
+		t.Errorf("deleting a register a system names: %d\n%s", status, body)
 	}
 	var l server.List[demarc.Document]
 	s.api("GET", "/api/v1/orgs/acme/attestations", s.tokens[demarc.RoleViewer], nil, &l, http.StatusOK)
 	if len(l.Items) != 1 {
 		t.Fatal("a refused delete deleted the register")
 	}
-	status, loc, _ := statementForm(t, s, c, del, url.Values{"etag": {`"v1"`}, "anyway": {"yes"}})
+	s.deleteDoc("/api/v1/orgs/acme/systems/"+string(sys.ID), s.tokens[demarc.RoleEditor])
+	_, body = page(t, c, s.url+reg)
+	if !strings.Contains(body, `id="delete-form"`) {
+		t.Error("no delete form once no system names the register")
+	}
+	status, _, body = statementForm(t, s, c, del, url.Values{"etag": {`"v9"`}})
+	if status != http.StatusPreconditionFailed || !strings.Contains(body, `id="delete-error"`) || !strings.Contains(body, `name="etag" value="&#34;v1&#34;"`) {
+		t.Errorf("stale delete: %d\n%s", status, body)
+	}
+	status, loc, _ := statementForm(t, s, c, del, url.Values{"etag": {`"v1"`}})
 	if status != http.StatusSeeOther || loc != "/o/acme/attestations?deleted=attestations%2Fvendor.yaml" {
-		t.Fatalf("confirmed delete: %d to %q", status, loc)
+		t.Fatalf("delete: %d to %q", status, loc)
 	}
 	_, body = page(t, c, s.url+loc)
 	if !strings.Contains(body, "Deleted the register attestations/vendor.yaml.") || strings.Contains(body, `href="`+reg+`"`) {
