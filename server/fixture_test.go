@@ -70,11 +70,11 @@ components:
 // fixture is three organisations: acme (the customer), cloud (a provider
 // acme subscribes to) and rival (a stranger), with every kind of record.
 type fixture struct {
-	e                   *env
-	acme, cloud, rival  *tenant
-	system, register    demarc.DocumentID
+	e                  *env
+	acme, cloud, rival *tenant
+	system, register   demarc.DocumentID
 	// spareRegister is a register no system names, which may be deleted.
-	spareRegister demarc.DocumentID
+	spareRegister       demarc.DocumentID
 	provider            demarc.DocumentID // acme's own, published, at version 2
 	spare               demarc.DocumentID // acme's own, not published
 	pub                 demarc.PublicationID
