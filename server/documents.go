@@ -171,10 +171,8 @@ func (s *Server) deleteDocument(kind demarc.DocKind) func(*call) (*reply, error)
 		if err != nil {
 			return nil, err
 		}
-		if kind == demarc.DocAttestations {
-			if err := s.checkRegisterUnused(c.r.Context(), c.org.ID, d, "delete"); err != nil {
-				return nil, err
-			}
+		if err := s.checkUnused(c.r.Context(), c.org.ID, kind, d); err != nil {
+			return nil, err
 		}
 		if err := s.store.DeleteDocument(c.r.Context(), c.actor, c.org.ID, d.ID, version); err != nil {
 			return nil, err

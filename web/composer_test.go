@@ -501,9 +501,10 @@ func TestComposerFixesInvalidSystem(t *testing.T) {
 	var doc server.DocumentView
 	s.api("POST", "/api/v1/orgs/acme/systems", s.tokens[demarc.RoleOwner], server.DocumentRequest{Name: "uses-reg",
 		Content: "name: uses-reg\ncomponents:\n  - name: api\n    service: acme-internal/run\n"}, &doc, http.StatusCreated)
-	// Deleting the statement leaves the system naming a service that no
-	// longer exists.
-	s.deleteDoc("/api/v1/orgs/acme/providers/"+string(stmt.ID), s.tokens[demarc.RoleOwner])
+	// A new version of the statement that renames the service leaves the
+	// system naming a service that no longer exists.
+	s.apiMatch("PUT", "/api/v1/orgs/acme/providers/"+string(stmt.ID), s.tokens[demarc.RoleOwner], `"v1"`,
+		server.DocumentRequest{Content: strings.Replace(customStatement, "acme-internal/run", "acme-internal/runner", 1)}, nil, http.StatusOK)
 	c := s.browserClient(demarc.RoleEditor)
 	_, dash := page(t, c, s.url+"/o/acme/")
 	if !strings.Contains(dash, "does not parse") || !strings.Contains(dash, "/o/acme/systems/"+string(doc.ID)+"/edit") {

@@ -131,6 +131,12 @@ func (s *site) putSystem(name, file string) string {
 // api calls the JSON API with a token and checks the status.
 func (s *site) api(method, path, token string, in, out any, want int) {
 	s.t.Helper()
+	s.apiMatch(method, path, token, "", in, out, want)
+}
+
+// apiMatch is api with an If-Match header, when etag is not empty.
+func (s *site) apiMatch(method, path, token, etag string, in, out any, want int) {
+	s.t.Helper()
 	var body io.Reader
 	if in != nil {
 		b, _ := json.Marshal(in)
@@ -140,6 +146,9 @@ func (s *site) api(method, path, token string, in, out any, want int) {
 	r.Header.Set("Authorization", "Bearer "+token)
 	if in != nil {
 		r.Header.Set("Content-Type", "application/json")
+	}
+	if etag != "" {
+		r.Header.Set("If-Match", etag)
 	}
 	resp, err := http.DefaultClient.Do(r)
 	if err != nil {
