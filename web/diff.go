@@ -101,7 +101,9 @@ func diffPage(v *view) error {
 	if err != nil {
 		return err
 	}
-	d.table(v)
+	if err := d.table(v); err != nil {
+		return err
+	}
 	return d.Filters.settle(v)
 }
 
@@ -241,7 +243,7 @@ func (d *diffData) compare(v *view, route string, q url.Values) (*apiError, erro
 
 // table lays out what moves: each party's gains and losses, and the
 // controls and areas that change owner or parties.
-func (d *diffData) table(v *view) {
+func (d *diffData) table(v *view) error {
 	kind := d.Filters.add(v, "change", "Changes", []choice{{Value: "control", Label: "controls"}, {Value: "area", Label: "areas"}})
 	name := v.System.Name + "-diff"
 	if d.Mode == "whatif" {
@@ -249,9 +251,13 @@ func (d *diffData) table(v *view) {
 	}
 	v.Table = &table{Name: name, Columns: []string{"Change", "Control or area", "Title", "Component", "From", "To", "What moves"}}
 	if d.Result == nil || d.Result.Diff == nil {
-		return
+		return nil
 	}
 	diff := d.Result.Diff
+	titles, err := v.areaTitles()
+	if err != nil {
+		return err
+	}
 	d.Parties, d.Moves = partyMoves(diff.Moves)
 	if kind.Value == "" || kind.Value == "control" {
 		for _, c := range diff.Controls {
@@ -261,9 +267,23 @@ func (d *diffData) table(v *view) {
 	if kind.Value == "" || kind.Value == "area" {
 		for _, a := range diff.Areas {
 			d.addRow(v, changeRow{Kind: "area", ID: string(a.Area), Href: v.explainHref(string(a.Area), string(diff.Framework), a.Component), Component: a.Component,
-				From: a.From, To: a.To, Summary: movesText(a.FromParts, a.ToParts)})
+				Title: titles[string(a.Area)], From: a.From, To: a.To, Summary: movesText(a.FromParts, a.ToParts)})
 		}
 	}
+	return nil
+}
+
+// areaTitles maps the library's area ids to their titles.
+func (v *view) areaTitles() (map[string]string, error) {
+	var areas server.List[server.LibraryItem]
+	if _, err := v.get(v.API("library", "areas"), nil, &areas); err != nil {
+		return nil, err
+	}
+	titles := make(map[string]string, len(areas.Items))
+	for _, a := range areas.Items {
+		titles[a.ID] = a.Title
+	}
+	return titles, nil
 }
 
 func (d *diffData) addRow(v *view, r changeRow) {

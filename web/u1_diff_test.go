@@ -35,6 +35,9 @@ func TestWhatIfShowsWhatMoves(t *testing.T) {
 	if n := strings.Count(body, `<td>area</td>`); n != len(want.Diff.Areas) {
 		t.Errorf("page lists %d areas, the API %d", n, len(want.Diff.Areas))
 	}
+	if !strings.Contains(body, "<td>Operating system patching</td>") {
+		t.Error("moved areas are listed without their titles")
+	}
 	gains := 0
 	for dir, n := range want.Diff.Moves {
 		if strings.HasSuffix(dir, "→ customer") && !strings.HasPrefix(dir, "customer") {
