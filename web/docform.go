@@ -230,3 +230,29 @@ func versionParam(v *view, name string) (int, error) {
 	}
 	return n, nil
 }
+
+// deleteDocument deletes the document the path's {doc} names at the
+// version the page showed, and returns where to go next. When the API
+// refuses — a system still relies on it (409), someone saved a newer
+// version (412), the page sent no version — it returns the message to
+// show on the page instead, with the answer's status set on the view.
+func deleteDocument(v *view, k *docKind, done string) (to, refused string, err error) {
+	id := v.r.PathValue("doc")
+	doc := &server.DocumentView{}
+	if _, err := v.get(k.apiPath(v, id), nil, doc); err != nil {
+		return "", "", err
+	}
+	_, err = v.send(http.MethodDelete, k.apiPath(v, id), nil, v.r.PostFormValue("etag"), nil)
+	var ae *apiError
+	switch {
+	case err == nil:
+		return done + "deleted=" + url.QueryEscape(doc.Name), "", nil
+	case errors.As(err, &ae) && ae.Status == http.StatusPreconditionFailed:
+		v.status = ae.Status
+		return "", fmt.Sprintf("Not deleted: someone saved version %d after you opened the page. Look at it below, then delete again if you still mean to.", doc.Version), nil
+	case errors.As(err, &ae) && (ae.Status == http.StatusConflict || ae.Status == http.StatusPreconditionRequired || ae.Status == http.StatusBadRequest):
+		v.status = ae.Status
+		return "", "Not deleted: " + ae.Message, nil
+	}
+	return "", "", err
+}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -503,28 +502,14 @@ func replaceRegister(v *view) (string, error) {
 	return "", showRegister(v, f, nil)
 }
 
-// deleteRegister deletes a register at the version the page showed.
-// The API refuses while systems name the register (409, naming them),
-// and the page says so rather than offer the button.
+// deleteRegister deletes a register. The API refuses while systems name
+// it (409, naming them); the page says so rather than offer the button.
 func deleteRegister(v *view) (string, error) {
-	id := v.r.PathValue("doc")
-	doc := &server.DocumentView{}
-	if _, err := v.get(registerDocs.apiPath(v, id), nil, doc); err != nil {
-		return "", err
+	to, refused, err := deleteDocument(v, registerDocs, v.OrgBase()+"attestations?")
+	if refused != "" {
+		return "", showRegister(v, nil, &deleteForm{Message: refused})
 	}
-	_, err := v.send(http.MethodDelete, registerDocs.apiPath(v, id), nil, v.r.PostFormValue("etag"), nil)
-	var ae *apiError
-	switch {
-	case err == nil:
-		return v.OrgBase() + "attestations?deleted=" + url.QueryEscape(doc.Name), nil
-	case errors.As(err, &ae) && ae.Status == http.StatusPreconditionFailed:
-		v.status = ae.Status
-		return "", showRegister(v, nil, &deleteForm{Message: fmt.Sprintf("Not deleted: someone saved version %d after you opened the page. Look at it below, then delete again if you still mean to.", doc.Version)})
-	case errors.As(err, &ae) && (ae.Status == http.StatusConflict || ae.Status == http.StatusPreconditionRequired || ae.Status == http.StatusBadRequest):
-		v.status = ae.Status
-		return "", showRegister(v, nil, &deleteForm{Message: "Not deleted: " + ae.Message})
-	}
-	return "", err
+	return to, err
 }
 
 // systemNames joins the systems' names for a sentence.

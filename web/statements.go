@@ -16,6 +16,7 @@ func init() {
 	addPage("/library/statements/{doc}", func(u *UI) pageFunc { return statementPage })
 	addAction("/library/statements", func(u *UI) actionFunc { return createStatement })
 	addAction("/library/statements/{doc}", func(u *UI) actionFunc { return replaceStatement })
+	addAction("/library/statements/{doc}/delete", func(u *UI) actionFunc { return deleteStatement })
 }
 
 // statementDocs are the organisation's provider statements, as the
@@ -30,6 +31,10 @@ type statementData struct {
 	// library.
 	Entries []server.LibraryItem
 	Form    *docForm
+	// ETag is the version the delete form deletes; DeleteError why the
+	// last attempt did not.
+	ETag        string
+	DeleteError string
 }
 
 // statementTemplate is the example a new statement starts from.
@@ -59,6 +64,9 @@ func (d *libraryData) statementsTab(v *view) error {
 		return err
 	}
 	d.Statements = l.Items
+	if name := v.Query("deleted"); name != "" {
+		v.Flash = "Deleted the statement " + name + ". Its versions stay in the history and the audit trail."
+	}
 	if d.Form == nil {
 		d.Form = newDocForm(statementDocs, statementTemplate)
 	}
@@ -73,6 +81,20 @@ func statementPage(v *view) error {
 	return showStatement(v, nil)
 }
 
+// deleteStatement deletes a statement. The API refuses while systems use
+// its services, or while it is published (withdraw it first).
+func deleteStatement(v *view) (string, error) {
+	to, refused, err := deleteDocument(v, statementDocs, v.OrgBase()+"library?tab=statements&")
+	if refused != "" {
+		if err := showStatement(v, nil); err != nil {
+			return "", err
+		}
+		v.Data.(*statementData).DeleteError = refused
+		return "", nil
+	}
+	return to, err
+}
+
 // showStatement shows a statement with the form that replaces it: the
 // form as submitted when given, else the stored content.
 func showStatement(v *view, form *docForm) error {
@@ -81,7 +103,7 @@ func showStatement(v *view, form *docForm) error {
 	if err != nil {
 		return err
 	}
-	d := &statementData{Doc: doc, Form: form}
+	d := &statementData{Doc: doc, Form: form, ETag: etag}
 	if form == nil {
 		d.Form = storedForm(statementDocs, doc, etag)
 		savedFlash(v, doc)
