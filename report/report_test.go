@@ -2,12 +2,9 @@ package report_test
 
 import (
 	"bytes"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +12,7 @@ import (
 
 	"github.com/demarc-io/demarc"
 	"github.com/demarc-io/demarc/analyze"
+	"github.com/demarc-io/demarc/internal/browsertest"
 	"github.com/demarc-io/demarc/library"
 	"github.com/demarc-io/demarc/report"
 	"github.com/demarc-io/demarc/resolve"
@@ -65,28 +63,13 @@ func TestReportIsSelfContained(t *testing.T) {
 // The report opens in a real browser without errors, and the heat map is
 // there with a cell for every area of every component.
 func TestReportInBrowser(t *testing.T) {
-	chromium := browser(t)
+	ctx := browsertest.Start(t, 1280, 900, 60*time.Second)
+	problems := browsertest.ConsoleProblems(ctx)
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
 	if err := os.WriteFile(page, webshopReport(t), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("no-first-run", true), chromedp.WindowSize(1280, 900))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-
-	// Start the browser, then listen to its console before loading the page.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatal(err)
-	}
-	problems := consoleProblems(ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page), chromedp.WaitVisible(chromedp.ID("heatmap"))); err != nil {
 		t.Fatal(err)
 	}
@@ -110,52 +93,6 @@ func TestReportInBrowser(t *testing.T) {
 		t.Errorf("heat map has %d cells for %d components, want %d for 10", cells, components, want)
 	}
 	saveScreenshot(t, "report-webshop.png", shot)
-}
-
-// consoleProblems collects the page's console errors, warnings and
-// uncaught exceptions; call the returned func to read them.
-func consoleProblems(ctx context.Context) func() []string {
-	lctx, stop := context.WithCancel(ctx)
-	messages := chromedp.Console(lctx)
-	var mu sync.Mutex
-	var found []string
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleException || m.Type == "error" || m.Type == "warning" {
-				mu.Lock()
-				found = append(found, string(m.Type)+": "+m.Text)
-				mu.Unlock()
-			}
-		}
-	}()
-	return func() []string {
-		time.Sleep(200 * time.Millisecond) // let late messages arrive
-		stop()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		return found
-	}
-}
-
-// browser finds headless Chromium, skipping the test when there is none
-// unless DEMARC_REQUIRE_BROWSER is set (as in CI).
-func browser(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("DEMARC_REQUIRE_BROWSER") != "" {
-		t.Fatal("Chromium not found; install the chromium package")
-	}
-	t.Skip("Chromium not found; install the chromium package to run browser tests")
-	return ""
 }
 
 // saveScreenshot keeps a screenshot under testdata/screenshots/TEST for

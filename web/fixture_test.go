@@ -10,17 +10,16 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/demarc-io/demarc"
+	"github.com/demarc-io/demarc/internal/browsertest"
 	"github.com/demarc-io/demarc/server"
 	"github.com/demarc-io/demarc/sqlite"
 	"github.com/demarc-io/demarc/web"
@@ -233,33 +232,13 @@ type browser struct {
 // none unless DEMARC_REQUIRE_BROWSER is set (as in CI).
 func newBrowser(t *testing.T, width, height int) *browser {
 	t.Helper()
-	chromium := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			chromium = p
-			break
-		}
-	}
-	if chromium == "" {
-		if os.Getenv("DEMARC_REQUIRE_BROWSER") != "" {
-			t.Fatal("Chromium not found; install the chromium package")
-		}
-		t.Skip("Chromium not found; install the chromium package to run browser tests")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("no-first-run", true), chromedp.WindowSize(width, height))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTime := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTime(); cancelCtx(); cancelAlloc() })
+	ctx := browsertest.Start(t, width, height, 90*time.Second)
 	// Chromium's window is at least 500 px wide; narrower screens (phones)
 	// are emulated.
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
 		t.Fatal(err)
 	}
-	return &browser{t: t, ctx: ctx, problems: consoleProblems(ctx)}
+	return &browser{t: t, ctx: ctx, problems: browsertest.ConsoleProblems(ctx)}
 }
 
 // do runs actions, failing the test on error.
@@ -315,42 +294,6 @@ func (b *browser) clean() {
 	b.t.Helper()
 	if p := b.problems(); len(p) > 0 {
 		b.t.Errorf("console problems: %s", strings.Join(p, "\n"))
-	}
-}
-
-// consoleProblems collects console errors, warnings and uncaught
-// exceptions; call the returned func to read them.
-func consoleProblems(ctx context.Context) func() []string {
-	lctx, stop := context.WithCancel(ctx)
-	messages := chromedp.Console(lctx)
-	var mu sync.Mutex
-	var found []string
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleException || m.Type == "error" || m.Type == "warning" {
-				mu.Lock()
-				found = append(found, string(m.Type)+": "+m.Text)
-				mu.Unlock()
-			}
-		}
-	}()
-	var once sync.Once
-	var result []string
-	return func() []string {
-		once.Do(func() {
-			time.Sleep(200 * time.Millisecond) // let late messages arrive
-			stop()
-			<-done
-			mu.Lock()
-			result = append([]string(nil), found...)
-			mu.Unlock()
-		})
-		return result
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/demarc-io/demarc"
+	"github.com/demarc-io/demarc/internal/browsertest"
 	"github.com/demarc-io/demarc/render"
 	"github.com/demarc-io/demarc/server"
 )
@@ -100,7 +101,7 @@ func TestComposeFromCatalogueInBrowser(t *testing.T) {
 	// check the console up to here, then watch it afresh on that page.
 	b.clean()
 	b.do(chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#compose-message")))
-	b.problems = consoleProblems(b.ctx)
+	b.problems = browsertest.ConsoleProblems(b.ctx)
 	if msg := b.text("#components-0-service-err"); !strings.Contains(msg, "unknown service") {
 		t.Errorf("the problem beside the service says %q", msg)
 	}

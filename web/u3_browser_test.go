@@ -11,6 +11,7 @@ import (
 
 	"github.com/demarc-io/demarc"
 	"github.com/demarc-io/demarc/check"
+	"github.com/demarc-io/demarc/internal/browsertest"
 	"github.com/demarc-io/demarc/internal/realdata"
 )
 
@@ -91,7 +92,7 @@ func TestRunChecksInBrowser(t *testing.T) {
 	b.do(chromedp.SetUploadFiles(chromedp.CSS("#check-config"), []string{plan}))
 	b.clean()
 	b.do(chromedp.Click(chromedp.CSS("#check-run")), chromedp.WaitVisible(chromedp.CSS("#check-error")))
-	b.problems = consoleProblems(b.ctx)
+	b.problems = browsertest.ConsoleProblems(b.ctx)
 	if got := b.text("#check-error"); !strings.Contains(got, "plan.json:2") {
 		t.Errorf("the refusal reads %q", got)
 	}
