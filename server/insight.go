@@ -401,7 +401,7 @@ func (s *Server) compare(c *call) (*reply, error) {
 			return nil, err
 		}
 		return rendered(f, func(buf *bytes.Buffer) error {
-			return render.Report(buf, cmp, comparisonTable(cmp), f, render.Options{})
+			return render.Report(buf, cmp, render.ComparisonTable(cmp, false), f, render.Options{})
 		})
 	})
 }
@@ -467,29 +467,6 @@ func providerNames(lib *library.Library) []string {
 	return out
 }
 
-// comparisonTable is the comparison as rows, the same as `demarc compare
-// --format csv` writes: a mark where the columns differ, the area, and
-// each column's owner, starred where the provider's or service's own
-// statement decided it.
-func comparisonTable(cmp *analyze.Comparison) *render.Tabular {
-	t := &render.Tabular{Title: "Compare — " + cmp.Title, Header: append([]string{"", "area"}, cmp.Columns...)}
-	for _, r := range cmp.Rows {
-		mark := ""
-		if r.Differs {
-			mark = "≠"
-		}
-		row := []string{mark, string(r.Area)}
-		for _, cell := range r.Cells {
-			label := render.OwnerLabel(cell.Owner, cell.Sharing)
-			if cell.Stated {
-				label += " *"
-			}
-			row = append(row, label)
-		}
-		t.Rows = append(t.Rows, row)
-	}
-	return t
-}
 
 // Validation is the answer for a document that would be accepted.
 type Validation struct {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -64,7 +63,7 @@ to.`,
 			if err != nil {
 				return err
 			}
-			return render.Report(a.stdout, c, compareTable(c, cf.differOnly), f, a.options())
+			return render.Report(a.stdout, c, render.ComparisonTable(c, cf.differOnly), f, a.options())
 		},
 	}
 	cmd.Flags().StringVar(&cf.model, "model", "", "service `MODEL` to compare providers on (on-prem, iaas, caas, paas, faas, saas)")
@@ -95,30 +94,3 @@ func providerIDs(s string) []demarc.ProviderID {
 	return out
 }
 
-func compareTable(c *analyze.Comparison, differOnly bool) *render.Tabular {
-	t := &render.Tabular{
-		Title:   "Compare — " + c.Title,
-		Summary: fmt.Sprintf("%d of %d areas differ in owner or in what each party does (marked ≠); * marks the provider's or service's own statement, the rest are model defaults", c.Differ, len(c.Rows)),
-		Header:  append([]string{"", "area"}, c.Columns...),
-		Notes:   []string{"Run with --format json or markdown for each party's part in words."},
-	}
-	for _, r := range c.Rows {
-		if differOnly && !r.Differs {
-			continue
-		}
-		mark := ""
-		if r.Differs {
-			mark = "≠"
-		}
-		row := []string{mark, string(r.Area)}
-		for _, cell := range r.Cells {
-			label := render.OwnerLabel(cell.Owner, cell.Sharing)
-			if cell.Stated {
-				label += " *"
-			}
-			row = append(row, label)
-		}
-		t.Rows = append(t.Rows, row)
-	}
-	return t
-}

@@ -158,5 +158,5 @@ func (a *app) remoteCompare(ctx context.Context, c *client, cf compareFlags, f r
 	if err := c.getJSON(ctx, path, q, &cmp); err != nil {
 		return err
 	}
-	return render.Report(a.stdout, &cmp, compareTable(&cmp, cf.differOnly), f, a.options())
+	return render.Report(a.stdout, &cmp, render.ComparisonTable(&cmp, cf.differOnly), f, a.options())
 }
