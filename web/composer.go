@@ -33,9 +33,7 @@ func init() {
 // site cannot read the answer; a form that says it comes from another
 // site is refused outright.
 func (u *UI) composeAction(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, formLimit)
-	if err := parseForm(r); err != nil {
-		u.fail(w, r, &apiError{Status: http.StatusRequestEntityTooLarge, Code: server.ETooLarge, Message: fmt.Sprintf("the form is too large or malformed: %v", err)})
+	if !u.readForm(w, r) {
 		return
 	}
 	expired := u.checkForm(r)
@@ -54,14 +52,7 @@ func (u *UI) composeAction(w http.ResponseWriter, r *http.Request) {
 	} else {
 		to, err = u.composeSubmit(v)
 	}
-	switch {
-	case err != nil:
-		u.fail(w, r, err)
-	case to != "":
-		http.Redirect(w, r, to, http.StatusSeeOther)
-	default:
-		u.write(v)
-	}
+	u.finish(v, to, err)
 }
 
 // fromThisSite says whether a browser that names where a form came from

@@ -137,9 +137,7 @@ func (u *UI) page(fn pageFunc) http.HandlerFunc {
 // opened, then a redirect (post/redirect/get) or the form shown again.
 func (u *UI) action(fn actionFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, formLimit)
-		if err := parseForm(r); err != nil {
-			u.fail(w, r, &apiError{Status: http.StatusRequestEntityTooLarge, Code: server.ETooLarge, Message: fmt.Sprintf("the form is too large or malformed: %v", err)})
+		if !u.readForm(w, r) {
 			return
 		}
 		if err := u.checkForm(r); err != nil {
@@ -151,14 +149,31 @@ func (u *UI) action(fn actionFunc) http.HandlerFunc {
 			return
 		}
 		to, err := fn(v)
-		switch {
-		case err != nil:
-			u.fail(w, r, err)
-		case to != "":
-			http.Redirect(w, r, to, http.StatusSeeOther)
-		default:
-			u.write(v)
-		}
+		u.finish(v, to, err)
+	}
+}
+
+// readForm reads a form of at most formLimit bytes, answering the browser
+// itself (413) and returning false when it cannot.
+func (u *UI) readForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, formLimit)
+	if err := parseForm(r); err != nil {
+		u.fail(w, r, &apiError{Status: http.StatusRequestEntityTooLarge, Code: server.ETooLarge, Message: fmt.Sprintf("the form is too large or malformed: %v", err)})
+		return false
+	}
+	return true
+}
+
+// finish answers a handled form: the error page, the next page
+// (post/redirect/get), or the view rendered again.
+func (u *UI) finish(v *view, to string, err error) {
+	switch {
+	case err != nil:
+		u.fail(v.w, v.r, err)
+	case to != "":
+		http.Redirect(v.w, v.r, to, http.StatusSeeOther)
+	default:
+		u.write(v)
 	}
 }
 
