@@ -16,6 +16,7 @@ import (
 	"github.com/demarc-io/demarc"
 	"github.com/demarc-io/demarc/check"
 	"github.com/demarc-io/demarc/library"
+	"github.com/demarc-io/demarc/render"
 	"github.com/demarc-io/demarc/snapshot"
 )
 
@@ -122,11 +123,7 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags) error {
 	if rc != nil {
 		return a.remoteCheck(ctx, rc, f)
 	}
-	format, err := a.format(f.format, check.Formats)
-	if err != nil {
-		return err
-	}
-	fail, err := parseCheckSeverity(f.failOn)
+	format, fail, err := a.checkOutput(f)
 	if err != nil {
 		return err
 	}
@@ -162,6 +159,17 @@ func (a *app) runCheck(ctx context.Context, f *checkFlags) error {
 }
 
 // parseCheckSeverity reads --fail-on, which also knows "critical".
+// checkOutput reads the report format and the --fail-on severity of a
+// check, locally or against a server.
+func (a *app) checkOutput(f *checkFlags) (render.Format, check.Severity, error) {
+	format, err := a.format(f.format, check.Formats)
+	if err != nil {
+		return "", "", err
+	}
+	fail, err := parseCheckSeverity(f.failOn)
+	return format, fail, err
+}
+
 func parseCheckSeverity(s string) (check.Severity, error) {
 	if s == "" {
 		return "", nil

@@ -112,11 +112,7 @@ func checkFlagsOf(c *cobra.Command) (*checkFlags, error) {
 // runCheckRego is 'demarc check' with Rego policies beside (or, with
 // --no-builtin and no --policy, instead of) the CEL policies.
 func (a *app) runCheckRego(ctx context.Context, f *checkFlags, r *regoFlags) error {
-	format, err := a.format(f.format, check.Formats)
-	if err != nil {
-		return err
-	}
-	fail, err := parseCheckSeverity(f.failOn)
+	format, fail, err := a.checkOutput(f)
 	if err != nil {
 		return err
 	}

@@ -301,11 +301,7 @@ func (u *uploadSet) localNames(err error) error {
 // remoteCheck is 'demarc check' against a server: the run is recorded
 // there, and printed here exactly as the local command prints its report.
 func (a *app) remoteCheck(ctx context.Context, c *client, f *checkFlags) error {
-	format, err := a.format(f.format, check.Formats)
-	if err != nil {
-		return err
-	}
-	fail, err := parseCheckSeverity(f.failOn)
+	format, fail, err := a.checkOutput(f)
 	if err != nil {
 		return err
 	}
