@@ -467,7 +467,6 @@ func providerNames(lib *library.Library) []string {
 	return out
 }
 
-
 // Validation is the answer for a document that would be accepted.
 type Validation struct {
 	Valid bool `json:"valid"`

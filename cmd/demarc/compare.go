@@ -93,4 +93,3 @@ func providerIDs(s string) []demarc.ProviderID {
 	}
 	return out
 }
-
